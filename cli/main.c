@@ -1,0 +1,54 @@
+/* vmscope: the command-line front end.  `vmscope COMMAND ARGS...`; each
+ * command parses its own options (cli/cmd-*.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "info", vms_cmd_info, "describe a dump: format, arch, memory ranges, pages, CPUs, VMCOREINFO" },
+	{ "read", vms_cmd_read, "hexdump (or copy out) physical memory, saying which pages are missing" },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+		"Usage: vmscope COMMAND [OPTIONS] DUMP... [ARGS]\n"
+		"Post-mortem analysis of Linux kernel crash dumps (ELF vmcores and\n"
+		"kdump-compressed files, flattened or split).\n\nCommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'vmscope COMMAND --help' describes a command; 'man vmscope' has them all.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("vmscope %s\n", PACKAGE_VERSION);
+		return CLI_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	cli_error("unknown command '%s' (try 'vmscope --help')", argv[1]);
+	return CLI_EXIT_USAGE;
+}
