@@ -95,7 +95,7 @@ static vms_error *elf_read_block(vms_dump *d, uint64_t blk, void *buf,
 {
 	const struct elf_priv *p = d->priv;
 	struct vms_file *f = d->files[0];
-	uint64_t bstart, bend;
+	uint64_t bstart = 0, bend = 0;
 	vms_error *err;
 	size_t i, first;
 
@@ -375,7 +375,7 @@ static vms_error *build_map(vms_dump *d, struct elf_priv *p, const uint8_t *phdr
 		if (!vms_add_ok(s->paddr, s->memsz, &end) || !vms_add_ok(end, bs - 1, &rounded))
 			return vms_error_at(VMS_ERR_CORRUPT, f->path,
 					    load_phdr_offset(d, phdrs, phnum, phoff, i),
-					    "PT_LOAD %zu: physical range 0x%llx + 0x%llx overflows",
+					    "PT_LOAD %zu: physical range 0x%llx + 0x%llx runs past the end of the address space",
 					    i, (unsigned long long)s->paddr, (unsigned long long)s->memsz);
 		e->start = s->paddr;
 		e->file_end = s->paddr + s->filesz;

@@ -44,7 +44,7 @@ enum vms_page_status {
 };
 
 /* "present", "zero", "excluded", "lost", "absent" */
-const char *vms_page_status_name(enum vms_page_status status);
+VMS_EXPORT const char *vms_page_status_name(enum vms_page_status status);
 
 /* Compression methods, as a bit mask. */
 enum {
@@ -75,49 +75,49 @@ struct vms_open_options {
 
 /* Opens the dump made of paths[0..npaths-1] (npaths > 1 only for split
  * dumps).  opts may be NULL. */
-vms_error *vms_dump_open(const char *const *paths, size_t npaths,
+VMS_EXPORT vms_error *vms_dump_open(const char *const *paths, size_t npaths,
 			 const struct vms_open_options *opts, vms_dump **out);
-void vms_dump_close(vms_dump *dump);
+VMS_EXPORT void vms_dump_close(vms_dump *dump);
 
-enum vms_format vms_dump_format(const vms_dump *dump);
+VMS_EXPORT enum vms_format vms_dump_format(const vms_dump *dump);
 /* "elf", "elf-flat", "kdump", "kdump-flat", "kdump-split", "libkdumpfile" */
-const char *vms_format_name(enum vms_format format);
+VMS_EXPORT const char *vms_format_name(enum vms_format format);
 /* Format version: ELF class (64), kdump header_version. */
-int vms_dump_format_version(const vms_dump *dump);
-enum vms_arch vms_dump_arch(const vms_dump *dump);
+VMS_EXPORT int vms_dump_format_version(const vms_dump *dump);
+VMS_EXPORT enum vms_arch vms_dump_arch(const vms_dump *dump);
 /* "x86_64", "arm64", "unknown" */
-const char *vms_arch_name(enum vms_arch arch);
+VMS_EXPORT const char *vms_arch_name(enum vms_arch arch);
 /* The kernel's page size (VMCOREINFO PAGESIZE, else the format's unit). */
-uint32_t vms_dump_page_size(const vms_dump *dump);
+VMS_EXPORT uint32_t vms_dump_page_size(const vms_dump *dump);
 /* The unit the file stores pages in; page status is kept per block.  It can
  * differ from the page size: QEMU's arm64 kdump files use 64 KiB blocks. */
-uint32_t vms_dump_block_size(const vms_dump *dump);
-bool vms_dump_big_endian(const vms_dump *dump);
+VMS_EXPORT uint32_t vms_dump_block_size(const vms_dump *dump);
+VMS_EXPORT bool vms_dump_big_endian(const vms_dump *dump);
 /* Mask of VMS_COMPRESS_* the file declares or uses. */
-unsigned int vms_dump_compression(const vms_dump *dump);
+VMS_EXPORT unsigned int vms_dump_compression(const vms_dump *dump);
 /* makedumpfile dump level, or -1 when the format does not record one. */
-int vms_dump_level(const vms_dump *dump);
+VMS_EXPORT int vms_dump_level(const vms_dump *dump);
 /* True when the producer marked the dump incomplete. */
-bool vms_dump_incomplete(const vms_dump *dump);
+VMS_EXPORT bool vms_dump_incomplete(const vms_dump *dump);
 /* Number of files the dump was opened from. */
-size_t vms_dump_nfiles(const vms_dump *dump);
+VMS_EXPORT size_t vms_dump_nfiles(const vms_dump *dump);
 
 /* Physical memory ranges the dump covers, [start, end), sorted. */
 struct vms_range {
 	uint64_t start;
 	uint64_t end;
 };
-size_t vms_dump_nranges(const vms_dump *dump);
-const struct vms_range *vms_dump_ranges(const vms_dump *dump);
+VMS_EXPORT size_t vms_dump_nranges(const vms_dump *dump);
+VMS_EXPORT const struct vms_range *vms_dump_ranges(const vms_dump *dump);
 
 struct vms_page_counts {
 	uint64_t present, zero, excluded, lost;
 };
 /* Counts blocks (vms_dump_block_size) by status within the ranges. */
-vms_error *vms_dump_page_counts(vms_dump *dump, struct vms_page_counts *out);
+VMS_EXPORT vms_error *vms_dump_page_counts(vms_dump *dump, struct vms_page_counts *out);
 
 /* The status of the block that holds physical address paddr. */
-vms_error *vms_dump_page_status(vms_dump *dump, uint64_t paddr,
+VMS_EXPORT vms_error *vms_dump_page_status(vms_dump *dump, uint64_t paddr,
 				enum vms_page_status *status);
 
 /* Reads len bytes of physical memory at paddr.  Fails with VMS_ERR_NODATA,
@@ -125,7 +125,7 @@ vms_error *vms_dump_page_status(vms_dump *dump, uint64_t paddr,
  * present or zero, unless flags has VMS_READ_ZERO_FILL, in which case such
  * pages read as zeros. */
 enum { VMS_READ_ZERO_FILL = 1u << 0 };
-vms_error *vms_dump_read_phys(vms_dump *dump, uint64_t paddr, void *buf,
+VMS_EXPORT vms_error *vms_dump_read_phys(vms_dump *dump, uint64_t paddr, void *buf,
 			      size_t len, unsigned int flags);
 
 /* ELF PT_LOAD program headers, as the file has them (none for kdump). */
@@ -136,19 +136,19 @@ struct vms_segment {
 	uint64_t filesz;
 	uint64_t memsz;
 };
-size_t vms_dump_nsegments(const vms_dump *dump);
-const struct vms_segment *vms_dump_segments(const vms_dump *dump);
+VMS_EXPORT size_t vms_dump_nsegments(const vms_dump *dump);
+VMS_EXPORT const struct vms_segment *vms_dump_segments(const vms_dump *dump);
 
 /* The VMCOREINFO text as stored (not NUL-terminated inside the file; the
  * returned copy is).  NULL when absent or ignored. */
-const char *vms_dump_vmcoreinfo(const vms_dump *dump, size_t *len);
+VMS_EXPORT const char *vms_dump_vmcoreinfo(const vms_dump *dump, size_t *len);
 /* Looks up KEY in VMCOREINFO ("PAGESIZE", "SYMBOL(swapper_pg_dir)", ...);
  * returns the value text or NULL. */
-const char *vms_dump_vmcoreinfo_get(const vms_dump *dump, const char *key);
+VMS_EXPORT const char *vms_dump_vmcoreinfo_get(const vms_dump *dump, const char *key);
 
 /* The value the kdump sub-header records as phys_base.  Recorded only; it is
  * known to be wrong in QEMU's files, so the analyzer cross-checks it. */
-bool vms_dump_header_phys_base(const vms_dump *dump, uint64_t *out);
+VMS_EXPORT bool vms_dump_header_phys_base(const vms_dump *dump, uint64_t *out);
 
 /* Per-CPU state from NT_PRSTATUS and QEMU's CPU-state notes.  The i-th CPU is
  * the i-th note in file order; offline CPUs have none. */
@@ -163,8 +163,8 @@ struct vms_cpu_state {
 	uint64_t idt_base;
 	uint64_t gdt_base;
 };
-size_t vms_dump_ncpus(const vms_dump *dump);
-const struct vms_cpu_state *vms_dump_cpu(const vms_dump *dump, size_t i);
+VMS_EXPORT size_t vms_dump_ncpus(const vms_dump *dump);
+VMS_EXPORT const struct vms_cpu_state *vms_dump_cpu(const vms_dump *dump, size_t i);
 
 #ifdef __cplusplus
 }

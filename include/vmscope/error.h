@@ -12,6 +12,11 @@
 extern "C" {
 #endif
 
+/* Marks the library's public functions; everything else stays hidden. */
+#ifndef VMS_EXPORT
+#define VMS_EXPORT __attribute__((visibility("default")))
+#endif
+
 typedef struct vms_error vms_error;
 
 enum vms_error_code {
@@ -26,13 +31,13 @@ enum vms_error_code {
 	VMS_ERR_PLUGIN,		/* a plugin failed to load or reported a failure */
 };
 
-enum vms_error_code vms_error_code(const vms_error *err);
-const char *vms_error_message(const vms_error *err);
+VMS_EXPORT enum vms_error_code vms_error_code(const vms_error *err);
+VMS_EXPORT const char *vms_error_message(const vms_error *err);
 /* Accepts NULL. */
-void vms_error_free(vms_error *err);
+VMS_EXPORT void vms_error_free(vms_error *err);
 
 /* Builds a new error; for plugins and library users who carry their own. */
-vms_error *vms_error_create(enum vms_error_code code, const char *fmt, ...)
+VMS_EXPORT vms_error *vms_error_create(enum vms_error_code code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 #ifdef __cplusplus
