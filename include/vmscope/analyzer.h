@@ -51,10 +51,9 @@ enum vms_value_source {
 	VMS_SRC_DEFAULT,	/* the documented default of the kernel version */
 	VMS_SRC_HEADER,		/* the dump file's header (kdump sub-header) */
 	VMS_SRC_OPTION,		/* given by the caller */
-	VMS_SRC_MEMORY,		/* read from kernel data structures in the dump */
 };
 /* "none", "vmcoreinfo", "pt_load", "cpu_state", "page_tables", "symbol",
- * "default", "header", "option", "memory" */
+ * "default", "header", "option" */
 const char *vms_value_source_name(enum vms_value_source src);
 
 /* The values a layout holds.  Not every arch has every value. */

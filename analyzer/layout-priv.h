@@ -1,0 +1,131 @@
+/* Internal view of a vms_layout, shared by the arch-neutral parts
+ * (layout.c, walk.c) and the arch back ends (x86_64.c; arm64.c later).
+ *
+ * Detection does not talk to vms_dump directly: it goes through a
+ * vms_layout_input, so unit tests and fuzzers can feed an in-memory
+ * "physical memory" without building a dump file.
+ */
+#ifndef VMS_LAYOUT_PRIV_H
+#define VMS_LAYOUT_PRIV_H
+
+#include <stdarg.h>
+#include <vmscope/analyzer.h>
+
+/* Everything detection may look at.  vms_layout_detect() fills it from a
+ * vms_dump; tests fill it by hand.  Pointers are borrowed. */
+struct vms_layout_input {
+	void *ctx;
+	/* Reads physical memory; flags as for vms_dump_read_phys().  Without
+	 * VMS_READ_ZERO_FILL it must fail (not zero-fill) on absent pages. */
+	vms_error *(*read_phys)(void *ctx, uint64_t pa, void *buf, size_t len,
+				unsigned int flags);
+	/* VMCOREINFO lookup; NULL function or NULL result = absent. */
+	const char *(*vmcoreinfo_get)(void *ctx, const char *key);
+	enum vms_arch arch;
+	const struct vms_range *ranges;	/* sorted; none = unknown extent */
+	size_t nranges;
+	const struct vms_segment *segments;
+	size_t nsegments;
+	const struct vms_cpu_state *cpus;
+	size_t ncpus;
+	bool have_header_phys_base;
+	uint64_t header_phys_base;
+};
+
+vms_error *vms_layout_detect_input(const struct vms_layout_input *in,
+				   const struct vms_detect_options *opts,
+				   vms_layout **out);
+
+struct vms_layout;
+
+/* What an architecture provides. */
+struct vms_arch_ops {
+	const char *name;
+	/* Fills values, levels, page size and regions. */
+	vms_error *(*detect)(struct vms_layout *l, const struct vms_detect_options *opts);
+	/* One translation from the given root. */
+	vms_error *(*walk)(struct vms_layout *l, uint64_t root, uint64_t va,
+			   struct vms_translation *out);
+	/* Enumerates leaves in [start, end] (see vms_layout_foreach_mapping). */
+	vms_error *(*foreach_leaf)(struct vms_layout *l, uint64_t root, uint64_t start,
+				   uint64_t end, vms_mapping_fn fn, void *arg);
+};
+extern const struct vms_arch_ops vms_arch_x86_64;
+
+/* Page-table page cache: the last table page read at each level.  Walks of
+ * nearby addresses then cost no reads at all. */
+struct vms_walk_cache {
+	uint64_t pa[VMS_MAX_LEVELS];	/* page address, or UINT64_MAX = empty */
+	uint8_t *buf[VMS_MAX_LEVELS];	/* table_size bytes each */
+	uint64_t hits, misses;
+};
+
+#define VMS_MAX_REMARKS 16
+
+struct vms_layout_slot {
+	struct vms_layout_value pub;
+	char note[320];
+};
+
+struct vms_layout {
+	const struct vms_arch_ops *ops;
+	struct vms_layout_input in;
+	enum vms_arch arch;
+	unsigned int levels;
+	uint32_t page_size;
+	uint32_t table_size;		/* bytes of one page table */
+	struct vms_layout_slot v[VMS_LK__COUNT];
+	struct vms_region *regions;
+	size_t nregions;
+	char *remarks[VMS_MAX_REMARKS];
+	size_t nremarks;
+	struct vms_walk_cache cache;
+	/* Upper bound of entries a foreach may inspect (hostile tables can
+	 * alias one table everywhere and make a scan astronomically long). */
+	uint64_t scan_budget;
+	/* Kernel version from OSRELEASE as 0xMMmmpp, 0 = unknown. */
+	uint32_t osver;
+};
+
+/* layout.c */
+void vms_layout_set(struct vms_layout *l, enum vms_layout_key k, uint64_t value,
+		    enum vms_value_source src);
+/* Appends a sentence to the value's note ("; " separated). */
+void vms_layout_note(struct vms_layout *l, enum vms_layout_key k, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void vms_layout_remarkf(struct vms_layout *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline bool vms_layout_known(const struct vms_layout *l, enum vms_layout_key k)
+{
+	return l->v[k].pub.known;
+}
+static inline uint64_t vms_layout_val(const struct vms_layout *l, enum vms_layout_key k)
+{
+	return l->v[k].pub.value;
+}
+/* VMCOREINFO helpers: false when absent or unparsable. */
+const char *vms_layout_vmci(const struct vms_layout *l, const char *key);
+bool vms_layout_vmci_num(const struct vms_layout *l, const char *key, uint64_t *out);
+bool vms_layout_vmci_hex(const struct vms_layout *l, const char *key, uint64_t *out);
+/* True when [pa, pa+len) lies inside the dump's ranges (or ranges unknown). */
+bool vms_layout_pa_in_dump(const struct vms_layout *l, uint64_t pa, uint64_t len);
+/* Highest physical address + 1 covered by the dump (0 = unknown). */
+uint64_t vms_layout_max_pa(const struct vms_layout *l);
+/* Adds a region; vms_layout_regions_finish() sorts, clips overlaps (earlier
+ * additions win) and fills the gaps with "unused". */
+vms_error *vms_layout_add_region(struct vms_layout *l, const char *name, uint64_t start,
+				 uint64_t end);
+vms_error *vms_layout_regions_finish(struct vms_layout *l);
+
+/* walk.c */
+vms_error *vms_walk_cache_init(struct vms_walk_cache *c, uint32_t table_size);
+void vms_walk_cache_free(struct vms_walk_cache *c);
+/* Reads one entry of the table at table_pa (cached per level). */
+vms_error *vms_walk_read_entry(struct vms_layout *l, unsigned int slot, uint64_t table_pa,
+			       uint64_t index, uint64_t *entry);
+/* Finds the lowest mapped leaf in [start, end]; *found = false if none. */
+vms_error *vms_walk_lowest_mapped(struct vms_layout *l, uint64_t root, uint64_t start,
+				  uint64_t end, bool *found, uint64_t *va, uint64_t *pa,
+				  uint64_t *size);
+
+#endif
