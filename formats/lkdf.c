@@ -10,6 +10,8 @@
  *     "not readable" becomes EXCLUDED inside the RAM map and ABSENT outside;
  *   - it does not zero-fill ELF p_memsz tails (they read as NODATA, so they
  *     come out EXCLUDED here, where the native ELF reader says ZERO);
+ *   - it reads the page just below an ELF PT_LOAD as zeros, though no
+ *     segment covers it: we trust its RAM map and call that page ABSENT;
  *   - it does not expose the kdump "incomplete" flag; a lost page (a zeroed
  *     descriptor) fails with "Wrong page size: 0", which we call LOST.
  * It cannot read makedumpfile/QEMU flattened files, nor arm64 kdump files
@@ -92,7 +94,7 @@ static bool in_ranges(const vms_dump *d, uint64_t pfn)
 
 /* Reads page blk into buf and turns libkdumpfile's answer into a status.
  * A failed single-page kdump_read() copies nothing, so buf is untouched for
- * anything but PRESENT. */
+ * anything but PRESENT (and the ABSENT edge page below, which is zeros). */
 static vms_error *page_status(vms_dump *d, uint64_t blk, void *buf,
 			      enum vms_page_status *st)
 {
@@ -110,7 +112,9 @@ static vms_error *page_status(vms_dump *d, uint64_t blk, void *buf,
 	 * out; outside Xen the two are the same. */
 	ks = kdump_read(p->ctx, KDUMP_MACHPHYSADDR, blk * d->block_size, buf, &len);
 	if (ks == KDUMP_OK) {
-		*st = VMS_PAGE_PRESENT;
+		/* 0.5.1 reads the page just below an ELF PT_LOAD as zeros though
+		 * nothing covers it; its own RAM map knows better. */
+		*st = in_ranges(d, blk) ? VMS_PAGE_PRESENT : VMS_PAGE_ABSENT;
 		return NULL;
 	}
 	if (ks == KDUMP_ERR_NODATA) {
