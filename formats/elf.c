@@ -95,18 +95,16 @@ static vms_error *elf_read_block(vms_dump *d, uint64_t blk, void *buf,
 {
 	const struct elf_priv *p = d->priv;
 	struct vms_file *f = d->files[0];
-	uint64_t bstart = 0, bend = 0;
+	uint64_t bstart, bend;
 	vms_error *err;
-	size_t i, first;
+	size_t i;
 
 	err = elf_block_status(d, blk, st);
-	if (err || *st != VMS_PAGE_PRESENT)
+	if (err || *st != VMS_PAGE_PRESENT || !block_bounds(d, blk, &bstart, &bend))
 		return err;
-	block_bounds(d, blk, &bstart, &bend);
 	/* Bytes no segment stores (holes, memsz tails) read as zeros. */
 	memset(buf, 0, d->block_size);
-	first = map_find(p, bstart);
-	for (i = first; i < p->nmap && p->map[i].start < bend; i++) {
+	for (i = map_find(p, bstart); i < p->nmap && p->map[i].start < bend; i++) {
 		const struct elf_map_ent *e = &p->map[i];
 		uint64_t lo = e->start > bstart ? e->start : bstart;
 		uint64_t hi = e->file_end < bend ? e->file_end : bend;

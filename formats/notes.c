@@ -68,6 +68,7 @@ static vms_error *cpu_at(vms_dump *d, const struct vms_file *f, uint64_t off,
 {
 	struct vms_cpu_state *cpus;
 
+	*out = NULL;
 	if (i >= CPUS_MAX)
 		return vms_error_at(VMS_ERR_UNSUPPORTED, f->path, off,
 				    "more than %u CPU notes", CPUS_MAX);
