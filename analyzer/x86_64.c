@@ -261,8 +261,9 @@ static const struct vms_cpu_state *first_qemu_cpu(const struct vms_layout *l)
 
 /* How much a page looks like a kernel top-level table: the number of
  * present kernel-half entries that point into the dump, or -1 when it
- * cannot be one (unreadable, no kernel-text entry, a reserved bit set). */
-static int pgd_score(struct vms_layout *l, uint64_t pa)
+ * cannot be one (unreadable, a reserved bit set, or - with need_ktext - no
+ * entry for the kernel image, which every kernel's table has). */
+static int pgd_score_ex(struct vms_layout *l, uint64_t pa, bool need_ktext)
 {
 	uint8_t buf[4096];
 	int score = 0;
@@ -275,7 +276,7 @@ static int pgd_score(struct vms_layout *l, uint64_t pa)
 		vms_error_free(err);
 		return -1;
 	}
-	if (!(vms_get64le(buf + 511 * 8) & PTE_P))
+	if (need_ktext && !(vms_get64le(buf + 511 * 8) & PTE_P))
 		return -1;
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t e = vms_get64le(buf + i * 8);
@@ -287,6 +288,11 @@ static int pgd_score(struct vms_layout *l, uint64_t pa)
 			score++;
 	}
 	return score;
+}
+
+static int pgd_score(struct vms_layout *l, uint64_t pa)
+{
+	return pgd_score_ex(l, pa, true);
 }
 
 /* The root also has to map kernel text somewhere in the image range. */
@@ -345,18 +351,27 @@ static uint64_t default_page_offset(const struct vms_layout *l)
 	return PAGE_OFFSET_L4_ANCIENT;
 }
 
-static uint64_t default_vmalloc(const struct vms_layout *l)
+/* The fixed bases of a non-randomized kernel follow its direct-map base
+ * (which tells the era even when the version is unknown), refined by the
+ * version where one base served several eras. */
+static uint64_t default_vmalloc(const struct vms_layout *l, uint64_t pob)
 {
 	if (l->levels == 5)
 		return VMALLOC_L5;
-	return (l->osver && l->osver < 0x02061f) ? VMALLOC_L4_OLD : VMALLOC_L4;
+	if (pob == PAGE_OFFSET_L4_ANCIENT)
+		return UINT64_C(0xffffff0000000000);
+	if (pob == PAGE_OFFSET_L4_2611 || (l->osver && l->osver < 0x02061f))
+		return VMALLOC_L4_OLD;
+	return VMALLOC_L4;
 }
 
-static uint64_t default_vmemmap(const struct vms_layout *l)
+static uint64_t default_vmemmap(const struct vms_layout *l, uint64_t pob)
 {
 	if (l->levels == 5)
 		return VMEMMAP_L5;
-	return (l->osver && l->osver < 0x02061f) ? VMEMMAP_L4_OLD : VMEMMAP_L4;
+	if (pob == PAGE_OFFSET_L4_2611 || (l->osver && l->osver < 0x02061f))
+		return VMEMMAP_L4_OLD;
+	return VMEMMAP_L4;
 }
 
 static bool translate(struct vms_layout *l, uint64_t va, uint64_t *pa)
@@ -484,7 +499,8 @@ static void detect_root(struct vms_layout *l, const struct vms_detect_options *o
 			uint64_t root = sym - START_KERNEL_MAP + pb[i].value;
 			if (!pb[i].have)
 				continue;
-			if (pgd_score(l, root) < 0) {
+			/* The symbol is authoritative: only refuse garbage. */
+			if (pgd_score_ex(l, root, false) < 0) {
 				vms_layout_remarkf(l, "SYMBOL(%s) with phys_base %s (%s) gives PA %s, "
 						   "which does not look like a top-level table",
 						   symname, hexs(a, pb[i].value),
@@ -684,10 +700,18 @@ static void detect_page_offset(struct vms_layout *l)
 	}
 }
 
-/* True when the kernel did not randomize the memory regions. */
+/* True when the direct map is not at one of the fixed bases of some
+ * kernel era, i.e. CONFIG_RANDOMIZE_MEMORY moved it (and the others). */
 static bool memory_randomized(const struct vms_layout *l)
 {
-	return vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE) != default_page_offset(l);
+	static const uint64_t fixed[] = { PAGE_OFFSET_L4, PAGE_OFFSET_L4_OLD, PAGE_OFFSET_L4_2611,
+					  PAGE_OFFSET_L4_ANCIENT, PAGE_OFFSET_L5, PAGE_OFFSET_L5_OLD };
+	uint64_t pob = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE);
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (pob == fixed[i])
+			return false;
+	return true;
 }
 
 static void detect_vmalloc(struct vms_layout *l)
@@ -709,7 +733,7 @@ static void detect_vmalloc(struct vms_layout *l)
 	if (vms_layout_vmci_num(l, "NUMBER(VMALLOC_START)", &v)) {
 		vms_layout_set(l, VMS_LK_VMALLOC_BASE, v, VMS_SRC_VMCOREINFO);
 	} else if (!memory_randomized(l)) {
-		vms_layout_set(l, VMS_LK_VMALLOC_BASE, default_vmalloc(l), VMS_SRC_DEFAULT);
+		vms_layout_set(l, VMS_LK_VMALLOC_BASE, default_vmalloc(l, pob), VMS_SRC_DEFAULT);
 		vms_layout_note(l, VMS_LK_VMALLOC_BASE, "the direct map is not randomized, so neither is vmalloc");
 	} else if (found) {
 		vms_layout_set(l, VMS_LK_VMALLOC_BASE, tab, VMS_SRC_PAGE_TABLES);
@@ -757,6 +781,7 @@ static bool vmemmap_from_mem_section(struct vms_layout *l, uint64_t *out)
 
 static void detect_vmemmap(struct vms_layout *l)
 {
+	uint64_t pob = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE);
 	uint64_t v = 0, root = vms_layout_val(l, VMS_LK_PGT_ROOT), tab = 0, va = 0, pa, size;
 	bool found = false;
 
@@ -772,7 +797,7 @@ static void detect_vmemmap(struct vms_layout *l)
 		vms_layout_set(l, VMS_LK_VMEMMAP_BASE, v, VMS_SRC_SYMBOL);
 		vms_layout_note(l, VMS_LK_VMEMMAP_BASE, "decoded from mem_section's section_mem_map");
 	} else if (!memory_randomized(l)) {
-		vms_layout_set(l, VMS_LK_VMEMMAP_BASE, default_vmemmap(l), VMS_SRC_DEFAULT);
+		vms_layout_set(l, VMS_LK_VMEMMAP_BASE, default_vmemmap(l, pob), VMS_SRC_DEFAULT);
 		vms_layout_note(l, VMS_LK_VMEMMAP_BASE, "the direct map is not randomized, so neither is vmemmap");
 	} else if (found) {
 		vms_layout_set(l, VMS_LK_VMEMMAP_BASE, tab, VMS_SRC_PAGE_TABLES);
@@ -795,9 +820,9 @@ static vms_error *build_regions(struct vms_layout *l)
 	uint64_t pob = vms_layout_known(l, VMS_LK_PAGE_OFFSET_BASE)
 			       ? vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE) : default_page_offset(l);
 	uint64_t vmb = vms_layout_known(l, VMS_LK_VMALLOC_BASE)
-			       ? vms_layout_val(l, VMS_LK_VMALLOC_BASE) : default_vmalloc(l);
+			       ? vms_layout_val(l, VMS_LK_VMALLOC_BASE) : default_vmalloc(l, pob);
 	uint64_t vmm = vms_layout_known(l, VMS_LK_VMEMMAP_BASE)
-			       ? vms_layout_val(l, VMS_LK_VMEMMAP_BASE) : default_vmemmap(l);
+			       ? vms_layout_val(l, VMS_LK_VMEMMAP_BASE) : default_vmemmap(l, pob);
 	uint64_t kis = vms_layout_val(l, VMS_LK_KERNEL_IMAGE_SIZE);
 	uint64_t dm_size = l5 ? (UINT64_C(1) << 52) : (UINT64_C(1) << 46);
 	uint64_t vm_size = l5 ? 12800 * TIB : 32 * TIB;

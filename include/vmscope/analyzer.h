@@ -54,7 +54,7 @@ enum vms_value_source {
 };
 /* "none", "vmcoreinfo", "pt_load", "cpu_state", "page_tables", "symbol",
  * "default", "header", "option" */
-const char *vms_value_source_name(enum vms_value_source src);
+VMS_EXPORT const char *vms_value_source_name(enum vms_value_source src);
 
 /* The values a layout holds.  Not every arch has every value. */
 enum vms_layout_key {
@@ -71,7 +71,7 @@ enum vms_layout_key {
 	VMS_LK__COUNT
 };
 /* "pgt_root", "phys_base", "kaslr_offset", "page_offset_base", ... */
-const char *vms_layout_key_name(enum vms_layout_key key);
+VMS_EXPORT const char *vms_layout_key_name(enum vms_layout_key key);
 
 struct vms_layout_value {
 	bool known;
@@ -86,19 +86,19 @@ struct vms_layout_value {
 
 /* Detects the layout of the dump's kernel.  The layout borrows the dump:
  * close the dump only after vms_layout_free().  opts may be NULL. */
-vms_error *vms_layout_detect(vms_dump *dump, const struct vms_detect_options *opts,
+VMS_EXPORT vms_error *vms_layout_detect(vms_dump *dump, const struct vms_detect_options *opts,
 			     vms_layout **out);
-void vms_layout_free(vms_layout *layout);
+VMS_EXPORT void vms_layout_free(vms_layout *layout);
 
-enum vms_arch vms_layout_arch(const vms_layout *layout);
-unsigned int vms_layout_paging_levels(const vms_layout *layout);
-uint32_t vms_layout_page_size(const vms_layout *layout);
+VMS_EXPORT enum vms_arch vms_layout_arch(const vms_layout *layout);
+VMS_EXPORT unsigned int vms_layout_paging_levels(const vms_layout *layout);
+VMS_EXPORT uint32_t vms_layout_page_size(const vms_layout *layout);
 /* Never NULL for a key below VMS_LK__COUNT; check ->known. */
-const struct vms_layout_value *vms_layout_get(const vms_layout *layout,
+VMS_EXPORT const struct vms_layout_value *vms_layout_get(const vms_layout *layout,
 					      enum vms_layout_key key);
 /* Free-text remarks the detector made (one line each), e.g. why a fallback
  * was used.  Returns NULL past the end. */
-const char *vms_layout_remark(const vms_layout *layout, size_t i);
+VMS_EXPORT const char *vms_layout_remark(const vms_layout *layout, size_t i);
 
 /* Named regions of the kernel's virtual address space, sorted, covering
  * all of it.  Names are a contract: user, noncanonical, guard-hole,
@@ -110,10 +110,10 @@ struct vms_region {
 	uint64_t start;
 	uint64_t end;
 };
-size_t vms_layout_nregions(const vms_layout *layout);
-const struct vms_region *vms_layout_region(const vms_layout *layout, size_t i);
+VMS_EXPORT size_t vms_layout_nregions(const vms_layout *layout);
+VMS_EXPORT const struct vms_region *vms_layout_region(const vms_layout *layout, size_t i);
 /* The region holding va (always found: the regions cover everything). */
-const struct vms_region *vms_region_of(const vms_layout *layout, uint64_t va);
+VMS_EXPORT const struct vms_region *vms_region_of(const vms_layout *layout, uint64_t va);
 
 /* Decoded page-table entry flags, arch-neutral bits (x86_64 names shown;
  * arm64 maps its own attributes onto the nearest meaning and adds its own). */
@@ -132,7 +132,7 @@ enum {
 	VMS_PTE_CONT = 1u << 11,	/* arm64 contiguous hint */
 };
 /* Writes the names of the set flags ("P RW A D PS G NX") into buf. */
-const char *vms_pte_flags_str(unsigned int flags, char *buf, size_t size);
+VMS_EXPORT const char *vms_pte_flags_str(unsigned int flags, char *buf, size_t size);
 
 #define VMS_MAX_LEVELS 5
 struct vms_walk_step {
@@ -156,9 +156,9 @@ struct vms_translation {
  * present, VMS_ERR_INVALID for a non-canonical address, VMS_ERR_CORRUPT for
  * a table outside the dump or visited twice; `out` then holds the steps
  * read so far (out->nsteps), useful for showing where the walk stopped. */
-vms_error *vms_vtop(vms_layout *layout, uint64_t va, struct vms_translation *out);
+VMS_EXPORT vms_error *vms_vtop(vms_layout *layout, uint64_t va, struct vms_translation *out);
 /* The same with another top-level table (a process's PGD, by PA). */
-vms_error *vms_vtop_pgd(vms_layout *layout, uint64_t pgd, uint64_t va,
+VMS_EXPORT vms_error *vms_vtop_pgd(vms_layout *layout, uint64_t pgd, uint64_t va,
 			struct vms_translation *out);
 
 /* Kernel virtual addresses of a physical address, without scanning. */
@@ -168,23 +168,23 @@ struct vms_ptov {
 	bool have_ktext;
 	uint64_t ktext;		/* the kernel-image alias, verified by a walk */
 };
-vms_error *vms_ptov(vms_layout *layout, uint64_t pa, struct vms_ptov *out);
+VMS_EXPORT vms_error *vms_ptov(vms_layout *layout, uint64_t pa, struct vms_ptov *out);
 
 /* Calls fn once per mapped run of the kernel's tables between start and
  * end (inclusive), merging adjacent leaves that are linear and alike.
  * fn returns non-zero to stop early.  Bounded work: it gives up with an error
  * on tables that would need an absurd number of steps. */
 typedef int (*vms_mapping_fn)(uint64_t va, uint64_t pa, uint64_t size, void *arg);
-vms_error *vms_layout_foreach_mapping(vms_layout *layout, uint64_t start, uint64_t end,
+VMS_EXPORT vms_error *vms_layout_foreach_mapping(vms_layout *layout, uint64_t start, uint64_t end,
 				      vms_mapping_fn fn, void *arg);
 
 /* struct page <-> pfn (x86_64: vmemmap_base + pfn * sizeof(struct page)). */
-vms_error *vms_pfn_to_page(const vms_layout *layout, uint64_t pfn, uint64_t *page);
-vms_error *vms_page_to_pfn(const vms_layout *layout, uint64_t page, uint64_t *pfn);
+VMS_EXPORT vms_error *vms_pfn_to_page(const vms_layout *layout, uint64_t pfn, uint64_t *page);
+VMS_EXPORT vms_error *vms_page_to_pfn(const vms_layout *layout, uint64_t page, uint64_t *pfn);
 
 /* Reads kernel virtual memory (translating page by page).  flags are the
  * vms_dump_read_phys() flags. */
-vms_error *vms_read_virt(vms_layout *layout, uint64_t va, void *buf, size_t len,
+VMS_EXPORT vms_error *vms_read_virt(vms_layout *layout, uint64_t va, void *buf, size_t len,
 			 unsigned int flags);
 
 #ifdef __cplusplus
