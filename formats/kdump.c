@@ -18,8 +18,10 @@
  * PRESENT.  In a file with a single bitmap a clear bit is ABSENT (excluded
  * pages cannot be told from holes there).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dump-priv.h"
 #include "error-priv.h"
@@ -212,6 +214,93 @@ static vms_error *desc_index(struct kdump *kd, struct kfile *kf, uint64_t pfn, u
 	return NULL;
 }
 
+/* Reads [off, off+len) for a one-pass scan.  Plain files are read with
+ * pread even when mapped: touching a whole mapped bitmap would add it to the
+ * process's resident set, which is what the streaming is meant to avoid. */
+static vms_error *stream_read(struct vms_file *f, uint64_t off, void *buf, size_t len,
+			      const char *what)
+{
+	uint8_t *p = buf;
+
+	if (f->flat || f->fd < 0)
+		return vms_file_read(f, off, buf, len, what);
+	if (off > f->size || len > f->size - off)
+		return vms_error_at(VMS_ERR_CORRUPT, f->path, off,
+				    "%s (%zu bytes) extends past the end of the file", what, len);
+	while (len) {
+		ssize_t n = pread(f->fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vms_error_errno(f->path, errno, "reading %s at offset 0x%llx",
+					       what, (unsigned long long)off);
+		if (n == 0)
+			return vms_error_at(VMS_ERR_CORRUPT, f->path, off,
+					    "%s: file ends early", what);
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
+/* A one-pass walk over both bitmaps of a file, a chunk at a time.  Chunks
+ * start on section boundaries; b1/b2 hold the bits of [pfn, end). */
+struct bm_stream {
+	struct kdump *kd;
+	struct kfile *kf;
+	uint8_t *buf;		/* 2 * STREAM_CHUNK */
+	uint64_t pfn, end;
+	const uint8_t *b1, *b2;
+};
+
+static vms_error *stream_start(struct bm_stream *s, struct kdump *kd, struct kfile *kf)
+{
+	s->kd = kd;
+	s->kf = kf;
+	s->pfn = s->end = (kf->start_pfn >> SECT_SHIFT) << SECT_SHIFT;
+	s->buf = malloc(2 * STREAM_CHUNK);
+	return s->buf ? NULL : VMS_ENOMEM;
+}
+
+/* Moves to the next chunk; false at the end of the file's pfn range. */
+static bool stream_next(struct bm_stream *s, vms_error **err)
+{
+	const struct kdump *kd = s->kd;
+	const struct kfile *kf = s->kf;
+	uint64_t byte, len;
+
+	*err = NULL;
+	s->pfn = s->end;
+	if (s->pfn >= kf->end_pfn)
+		return false;
+	byte = s->pfn >> 3;
+	len = kd->bitmap_len - byte < STREAM_CHUNK ? kd->bitmap_len - byte : STREAM_CHUNK;
+	s->end = s->pfn + len * 8 < kf->end_pfn ? s->pfn + len * 8 : kf->end_pfn;
+	len = (s->end - s->pfn + 7) / 8;
+	*err = stream_read(kf->f, kf->bm_off[0] + byte, s->buf, (size_t)len, "1st bitmap");
+	if (!*err && !kd->one_bitmap)
+		*err = stream_read(kf->f, kf->bm_off[1] + byte, s->buf + STREAM_CHUNK,
+				   (size_t)len, "2nd bitmap");
+	s->b1 = s->buf;
+	s->b2 = kd->one_bitmap ? s->buf : s->buf + STREAM_CHUNK;
+	return !*err;
+}
+
+/* The 64 bits of b from bit `rel` on (rel a multiple of 64), zero-padded past
+ * the chunk end. */
+static uint64_t stream_word(const struct bm_stream *s, const uint8_t *b, uint64_t rel)
+{
+	uint64_t left = s->end - s->pfn - rel;
+	uint8_t tmp[8] = { 0 };
+
+	if (left >= 64)
+		return vms_get64le(b + (rel >> 3));
+	memcpy(tmp, b + (rel >> 3), (size_t)((left + 7) / 8));
+	return vms_get64le(tmp) & ((1ull << left) - 1);
+}
+
 /* ---- descriptors and pages ----------------------------------------------- */
 
 static struct kfile *find_file(struct kdump *kd, uint64_t pfn)
@@ -391,7 +480,7 @@ static vms_error *kdump_read_block(vms_dump *d, uint64_t blk, void *buf,
 static vms_error *kdump_count_blocks(vms_dump *d, struct vms_page_counts *out)
 {
 	struct kdump *kd = d->priv;
-	uint8_t *descs = NULL;
+	uint8_t *descs;
 	vms_error *err = NULL;
 	size_t i;
 
@@ -401,69 +490,70 @@ static vms_error *kdump_count_blocks(vms_dump *d, struct vms_page_counts *out)
 		return VMS_ENOMEM;
 	for (i = 0; i < kd->nkf && !err; i++) {
 		struct kfile *kf = &kd->kf[i];
-		uint64_t pfn = kf->start_pfn, idx = 0, dfirst = 0, dn = 0;
+		uint64_t idx = 0, dfirst = 0, dn = 0;
+		struct bm_stream s;
 
-		while (pfn < kf->end_pfn && !err) {
-			const uint8_t *b1, *b2;
-			size_t a1, a2;
-			uint64_t w1, w2;
+		err = stream_start(&s, kd, kf);
+		while (!err && stream_next(&s, &err)) {
+			uint64_t rel, n = s.end - s.pfn;
 
-			err = bm_bytes(kd, kf, 0, pfn >> 3, &b1, &a1);
-			if (!err)
-				err = bm_bytes(kd, kf, 1, pfn >> 3, &b2, &a2);
-			if (err)
-				break;
-			w1 = b1[0] >> (pfn & 7);
-			w2 = b2[0] >> (pfn & 7);
-			if (!w1 && !w2) {	/* skip the rest of this byte */
-				pfn = (pfn | 7) + 1;
-				continue;
-			}
-			if (w1 & 1) {
-				if (!kd->one_bitmap && !(w2 & 1)) {
-					out->excluded++;
-				} else {
-					const uint8_t *raw;
-					uint64_t off;
-					uint32_t flags;
+			for (rel = 0; rel < n && !err; rel += 64) {
+				uint64_t w1 = stream_word(&s, s.b1, rel);
+				uint64_t w2 = stream_word(&s, s.b2, rel);
+				uint64_t ram = w1;
 
+				/* Only this file's pfns count. */
+				if (s.pfn + rel + 64 <= kf->start_pfn)
+					continue;
+				if (s.pfn + rel < kf->start_pfn) {
+					w1 &= ~0ull << (kf->start_pfn - s.pfn - rel);
+					w2 &= ~0ull << (kf->start_pfn - s.pfn - rel);
+				}
+				while ((w1 | w2) && !err) {
+					unsigned bit = (unsigned)__builtin_ctzll(w1 | w2);
+					uint64_t m = 1ull << bit;
+
+					w1 &= ~m;
+					if (!(w2 & m)) {
+						out->excluded++;
+						continue;
+					}
+					w2 &= ~m;
+					/* A dumpable pfn has a descriptor even where the
+					 * 1st bitmap disagrees; it is counted only in RAM. */
 					if (idx >= dfirst + dn) {
 						uint64_t at = kf->desc_off + idx * DESC_SIZE;
 						uint64_t have = at >= kf->f->size ? 0 : kf->f->size - at;
 
 						dfirst = idx;
 						dn = kf->ndesc - idx < DESC_CHUNK ? kf->ndesc - idx : DESC_CHUNK;
-						if (dn == 0) {
-							err = vms_error_at(VMS_ERR_CORRUPT, kf->f->path, at,
-									   "more dumpable pages than descriptors");
-							break;
-						}
-						memset(descs, 0, dn * DESC_SIZE);
-						err = vms_file_read(kf->f, at, descs,
-								    have < dn * DESC_SIZE ? (size_t)have
-											  : (size_t)(dn * DESC_SIZE),
-								    "page descriptors");
+						memset(descs, 0, (size_t)dn * DESC_SIZE);
+						if (have > dn * DESC_SIZE)
+							have = dn * DESC_SIZE;
+						if (have)
+							err = stream_read(kf->f, at, descs, (size_t)have,
+									  "page descriptors");
 						if (err)
 							break;
 					}
-					raw = descs + (idx - dfirst) * DESC_SIZE;
-					off = vms_get64(raw, d->big_endian);
-					flags = vms_get32(raw + 12, d->big_endian);
-					d->compression |= codec_of(flags);
-					if (!off)
-						out->lost++;
-					else if (kf->zero_ok && off == kf->data_off && !flags)
-						out->zero++;
-					else
-						out->present++;
+					if (kd->one_bitmap || (ram >> bit & 1)) {
+						const uint8_t *raw = descs + (idx - dfirst) * DESC_SIZE;
+						uint64_t off = vms_get64(raw, d->big_endian);
+						uint32_t flags = vms_get32(raw + 12, d->big_endian);
+
+						d->compression |= codec_of(flags);
+						if (!off)
+							out->lost++;
+						else if (kf->zero_ok && off == kf->data_off && !flags)
+							out->zero++;
+						else
+							out->present++;
+					}
+					idx++;
 				}
 			}
-			/* A dumpable pfn has a descriptor even where the 1st
-			 * bitmap disagrees. */
-			if (w2 & 1)
-				idx++;
-			pfn++;
 		}
+		free(s.buf);
 	}
 	free(descs);
 	return err;
@@ -503,6 +593,10 @@ static bool plausible(const uint8_t *h, bool be)
 	uint64_t bits;
 
 	if (!vms_is_pow2(bs) || bs < 1024 || bs > (1u << 20))
+		return false;
+	/* A big-endian 4096 reads as 1 MiB little-endian, so the block size
+	 * alone cannot decide; the small version number can. */
+	if (vms_get32(h + HDR_VERSION, be) > 0xffff)
 		return false;
 	/* The bitmaps (both, or the only one) must cover max_mapnr. */
 	bits = (uint64_t)vms_get32(h + HDR_BITMAP_BLOCKS, be) * bs * 8;
@@ -650,86 +744,55 @@ static vms_error *layout(struct kdump *kd, struct kfile *kf, const struct hdr *h
  * dumpable pfns per section, and so finds the table size and data start. */
 static vms_error *scan_bitmaps(vms_dump *d, struct kdump *kd, struct kfile *kf)
 {
-	uint64_t nsect, sect, pfn, run_start = 0, total = 0;
+	uint64_t nsect, run_start = 0, total = 0, table_end, bs = kd->block_size;
 	bool in_run = false;
-	uint8_t *buf = NULL;
-	vms_error *err = NULL;
 	struct vms_file *f = kf->f;
-	uint64_t table_end, bs = kd->block_size;
+	struct bm_stream s;
+	vms_error *err;
 
 	kf->first_sect = kf->start_pfn >> SECT_SHIFT;
 	nsect = ((kf->end_pfn + SECT_PFNS - 1) >> SECT_SHIFT) - kf->first_sect + 1;
 	kf->prefix = calloc(nsect, sizeof(*kf->prefix));
 	if (!kf->prefix)
 		return VMS_ENOMEM;
-	if (!(f->map && !f->flat)) {
-		buf = malloc(2 * STREAM_CHUNK);
-		if (!buf)
-			return VMS_ENOMEM;
-	}
-	/* Whole chunks of pfns, aligned to sections, one chunk of each
-	 * bitmap at a time. */
-	for (pfn = kf->first_sect << SECT_SHIFT; pfn < kf->end_pfn && !err;) {
-		uint64_t byte = pfn >> 3;
-		uint64_t len = kd->bitmap_len - byte < STREAM_CHUNK ? kd->bitmap_len - byte
-								    : STREAM_CHUNK;
-		uint64_t chunk_end = pfn + len * 8, p;
-		const uint8_t *b1, *b2;
+	err = stream_start(&s, kd, kf);
+	while (!err && stream_next(&s, &err)) {
+		uint64_t rel, n = s.end - s.pfn;
 
-		if (chunk_end > kf->end_pfn)
-			chunk_end = kf->end_pfn;
-		if (buf) {
-			err = vms_file_read(f, kf->bm_off[0] + byte, buf, (size_t)len, "1st bitmap");
-			if (!err && !kd->one_bitmap)
-				err = vms_file_read(f, kf->bm_off[1] + byte, buf + STREAM_CHUNK,
-						    (size_t)len, "2nd bitmap");
-			if (err)
-				break;
-			b1 = buf;
-			b2 = kd->one_bitmap ? buf : buf + STREAM_CHUNK;
-		} else {
-			b1 = f->map + kf->bm_off[0] + byte;
-			b2 = f->map + kf->bm_off[1] + byte;
-		}
-		/* Prefix counts: one per section starting in this chunk. */
-		for (p = pfn; p < chunk_end; p += SECT_PFNS) {
-			uint64_t a = p < kf->start_pfn ? kf->start_pfn : p;
-			uint64_t b = p + SECT_PFNS < chunk_end ? p + SECT_PFNS : chunk_end;
+		for (rel = 0; rel < n && !err; rel += 64) {
+			uint64_t pfn = s.pfn + rel;
+			uint64_t w1 = stream_word(&s, s.b1, rel), w2 = stream_word(&s, s.b2, rel);
+			/* This file's bits of the word: [pos, hi). */
+			unsigned pos = 0, hi = n - rel >= 64 ? 64 : (unsigned)(n - rel);
 
-			sect = p >> SECT_SHIFT;
-			kf->prefix[sect - kf->first_sect] = total;
-			if (a < b)
-				total += popcount_bits(b2, a - pfn, b - pfn);
-		}
-		/* RAM runs, a word at a time where the bits agree. */
-		p = pfn < kf->start_pfn ? kf->start_pfn : pfn;
-		while (p < chunk_end && !err) {
-			uint64_t rel = p - pfn;
-
-			if (!(rel & 63) && chunk_end - p >= 64) {
-				uint64_t w = vms_get64le(b1 + (rel >> 3));
-
-				if ((!in_run && w == 0) || (in_run && w == UINT64_MAX)) {
-					p += 64;
-					continue;
-				}
+			if (pfn + 64 <= kf->start_pfn)	/* only in the first chunk */
+				continue;
+			if (pfn < kf->start_pfn) {
+				pos = (unsigned)(kf->start_pfn - pfn);
+				w2 &= ~0ull << pos;
 			}
-			bool set = (b1[rel >> 3] >> (rel & 7)) & 1;
+			if (!(pfn & (SECT_PFNS - 1)))
+				kf->prefix[(pfn >> SECT_SHIFT) - kf->first_sect] = total;
+			total += (uint64_t)__builtin_popcountll(w2);
+			/* RAM runs: find each place the 1st bitmap flips. */
+			while (pos < hi && !err) {
+				uint64_t look = (in_run ? ~w1 : w1) & (~0ull << pos);
+				unsigned c = look ? (unsigned)__builtin_ctzll(look) : 64;
 
-			if (set && !in_run) {
-				in_run = true;
-				run_start = p;
-			} else if (!set && in_run) {
-				in_run = false;
-				err = vms_dump_add_range(d, run_start * bs, p * bs);
+				if (c >= hi)
+					break;
+				if (in_run)
+					err = vms_dump_add_range(d, run_start * bs, (pfn + c) * bs);
+				else
+					run_start = pfn + c;
+				in_run = !in_run;
+				pos = c;
 			}
-			p++;
 		}
-		pfn = chunk_end;
 	}
 	if (!err && in_run)
 		err = vms_dump_add_range(d, run_start * bs, kf->end_pfn * bs);
-	free(buf);
+	free(s.buf);
 	if (err)
 		return err;
 	kf->prefix[nsect - 1] = total;
