@@ -467,7 +467,7 @@ static void choose(struct vms_layout *l, enum vms_layout_key k, struct candidate
 			continue;
 		}
 		if (c[i].value == c[chosen].value) {
-			vms_layout_note(l, k, "%s agrees", what[i]);
+			vms_layout_note(l, k, "%s give the same value", what[i]);
 		} else {
 			l->v[k].pub.conflict = true;
 			vms_layout_note(l, k, "%s says %s, not %s", what[i], hexs(a, c[i].value),
@@ -655,7 +655,7 @@ static struct candidate page_offset_from_tables(struct vms_layout *l, uint64_t l
 
 static void detect_page_offset(struct vms_layout *l)
 {
-	static const char *const what[] = { "PT_LOAD headers", "page tables", "version default" };
+	static const char *const what[] = { "the PT_LOAD headers", "the page tables", "the version default" };
 	struct candidate c[3] = { page_offset_from_ptload(l), { 0 }, { 0 } };
 	uint64_t pa, ms, lo, hi;
 	bool have_root = vms_layout_known(l, VMS_LK_PGT_ROOT);
@@ -865,7 +865,7 @@ static vms_error *build_regions(struct vms_layout *l)
 
 static vms_error *x86_detect(struct vms_layout *l, const struct vms_detect_options *opts)
 {
-	static const char *const pb_what[] = { "VMCOREINFO", "PT_LOAD headers", "page tables",
+	static const char *const pb_what[] = { "VMCOREINFO", "the PT_LOAD headers", "the page tables",
 					       "the dump header" };
 	struct candidate pb[4];
 	uint64_t v;
