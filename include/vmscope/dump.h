@@ -37,8 +37,8 @@ enum vms_arch {
 /* The status of one page of physical memory. */
 enum vms_page_status {
 	VMS_PAGE_PRESENT = 0,	/* data is in the dump */
-	VMS_PAGE_ZERO,		/* all zeros, stored as such (kdump zero page, ELF memsz tail) */
-	VMS_PAGE_EXCLUDED,	/* RAM, but filtered out (makedumpfile dump level) */
+	VMS_PAGE_ZERO,		/* all zeros, stored as such (kdump's shared zero page) */
+	VMS_PAGE_EXCLUDED,	/* RAM, but filtered out (makedumpfile dump level; ELF p_memsz tails) */
 	VMS_PAGE_LOST,		/* should be there, but the dump was cut short */
 	VMS_PAGE_ABSENT,	/* not RAM, or outside every range the dump covers */
 };
