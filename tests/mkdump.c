@@ -1558,6 +1558,9 @@ static void synth_kdump(const struct desc *d, const struct opts *o)
 		if (!is_excluded(d, pfn))
 			setbit(bm2, pfn);
 	}
+	/* With one bitmap a filtered page cannot be told from a hole. */
+	if (d->one_bitmap)
+		memcpy(bm1, bm2, div_up(max_mapnr, 8));
 	if (any && hi >= max_mapnr)
 		fprintf(stderr, "mkdump: warning: pages above max_mapnr %" PRIu64 " are dropped\n",
 			max_mapnr);
