@@ -89,6 +89,8 @@
  *   cpu I pid=N pc=0x.. sp=0x..
  *   load PADDR VADDR FILESZ MEMSZ (ELF, intact program headers)
  *   page PFN data FNV             page reads back with this content
+ *   page PFN zero FNV             kdump: all zeros, stored as the shared zero
+ *                                 page (FNV is that of a zero page)
  *   page PFN tail FNV             ELF memsz-only page (reads as zeros)
  *   page PFN excluded             RAM, not dumped
  *   page PFN lost                 lost by an incomplete dump
@@ -1642,7 +1644,8 @@ static void synth_kdump(const struct desc *d, const struct opts *o)
 				if (left != UINT64_MAX)
 					left--;
 				page_content(d, pfn, p);
-				print_page(e, pfn, "data", p, d->page);
+				bool z = !d->zero_inline && all_zero(p, d->page);
+				print_page(e, pfn, z ? "zero" : "data", p, d->page);
 			}
 		}
 		free(p);
@@ -2276,7 +2279,7 @@ static void convert_to_kdump(struct elfin *in, const struct opts *o)
 			if (!bit(bm, pfn))
 				continue;
 			elf_page(in, pfn, p);
-			print_page(e, pfn, "data", p, in->page);
+			print_page(e, pfn, all_zero(p, in->page) ? "zero" : "data", p, in->page);
 		}
 		free(p);
 		close_expect(e, o->expect);
