@@ -969,6 +969,21 @@ static void parse_desc(struct desc *d, const char *path)
 						 : defaults[i]);
 }
 
+static void free_desc(struct desc *d)
+{
+	for (size_t i = 0; i < d->nrules; i++) {
+		for (size_t k = 0; k < d->rules[i].nputs; k++)
+			free(d->rules[i].puts[k].str);
+		free(d->rules[i].puts);
+	}
+	free(d->rules);
+	free(d->cpus);
+	free(d->ram);
+	free(d->loads);
+	free(d->vmcoreinfo);
+	free(d->eraseinfo);
+}
+
 /* ---------------------------------------------------------------- page model */
 
 /* The last rule naming pfn wins; NULL when none does. */
@@ -2486,6 +2501,10 @@ int main(int argc, char **argv)
 		else
 			convert_to_kdump(&in, &o);
 		close(in.fd);
+		free(in.loads);
+		free(in.notes);
+		free(in.pieces);
+		free(in.win);
 		return 0;
 	}
 	if (o.keep_pfns)
@@ -2500,5 +2519,6 @@ int main(int argc, char **argv)
 	} else {
 		synth_kdump(&d, &o);
 	}
+	free_desc(&d);
 	return 0;
 }
