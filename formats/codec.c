@@ -1,9 +1,12 @@
 /* Page codecs of the kdump-compressed format: zlib (zlib wrapper), LZO1X,
- * snappy (raw block) and zstd (one frame).  Each call is self-contained and
- * keeps no state between calls, so any number of threads may decompress at
- * once. */
+ * snappy (raw block) and zstd (one frame).  There is no global state: a call
+ * either builds what it needs or reuses the caller's vms_codec_ctx, which
+ * keeps the zlib stream and zstd context alive between pages (setting those
+ * up costs more than inflating a 4 KiB page).  A context serves one thread
+ * at a time. */
 #include <limits.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <zlib.h>
 #include <lzo/lzo1x.h>
 #include <snappy-c.h>
@@ -11,6 +14,7 @@
 
 #include "dump-priv.h"
 #include "error-priv.h"
+#include <string.h>
 
 const char *vms_compress_name(unsigned int method)
 {
@@ -21,6 +25,65 @@ const char *vms_compress_name(unsigned int method)
 	case VMS_COMPRESS_ZSTD:		return "zstd";
 	default:			return "unknown";
 	}
+}
+
+struct vms_codec_ctx {
+	bool have_zs;
+	z_stream zs;
+	ZSTD_DCtx *zstd;
+};
+
+vms_error *vms_codec_ctx_new(struct vms_codec_ctx **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? NULL : VMS_ENOMEM;
+}
+
+void vms_codec_ctx_free(struct vms_codec_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	if (ctx->have_zs)
+		inflateEnd(&ctx->zs);
+	ZSTD_freeDCtx(ctx->zstd);
+	free(ctx);
+}
+
+/* One-shot inflate through a kept stream: the same checks as uncompress(). */
+static vms_error *inflate_zlib_ctx(struct vms_codec_ctx *ctx, const void *in, size_t in_len,
+				   void *out, size_t out_len)
+{
+	z_stream *zs = &ctx->zs;
+	int rc;
+
+	if (in_len > UINT_MAX || out_len > UINT_MAX)
+		return vms_error_fmt(VMS_ERR_CORRUPT, "zlib: block too large");
+	if (!ctx->have_zs) {
+		memset(zs, 0, sizeof(*zs));
+		if (inflateInit(zs) != Z_OK)
+			return VMS_ENOMEM;
+		ctx->have_zs = true;
+	} else if (inflateReset(zs) != Z_OK) {
+		return vms_error_fmt(VMS_ERR_CORRUPT, "zlib: cannot reset the stream");
+	}
+	zs->next_in = (Bytef *)in;
+	zs->avail_in = (uInt)in_len;
+	zs->next_out = out;
+	zs->avail_out = (uInt)out_len;
+	rc = inflate(zs, Z_FINISH);
+	if (rc != Z_STREAM_END) {
+		if (rc == Z_BUF_ERROR && zs->avail_out == 0)
+			return vms_error_fmt(VMS_ERR_CORRUPT, "zlib: data inflates past the block size");
+		if (rc == Z_OK || rc == Z_BUF_ERROR)
+			return vms_error_fmt(VMS_ERR_CORRUPT, "zlib: inflated to %zu bytes, expected %zu (stream ends early)",
+					     out_len - zs->avail_out, out_len);
+		return vms_error_fmt(VMS_ERR_CORRUPT, "zlib: corrupt data (%s)",
+				     zs->msg ? zs->msg : "error");
+	}
+	if (zs->avail_out)
+		return vms_error_fmt(VMS_ERR_CORRUPT, "zlib: inflated to %zu bytes, expected %zu",
+				     out_len - zs->avail_out, out_len);
+	return NULL;
 }
 
 static vms_error *inflate_zlib(const void *in, size_t in_len, void *out, size_t out_len)
@@ -80,7 +143,8 @@ static vms_error *inflate_snappy(const void *in, size_t in_len, void *out, size_
 	return NULL;
 }
 
-static vms_error *inflate_zstd(const void *in, size_t in_len, void *out, size_t out_len)
+static vms_error *inflate_zstd(ZSTD_DCtx *dctx, const void *in, size_t in_len,
+				void *out, size_t out_len)
 {
 	unsigned long long want = ZSTD_getFrameContentSize(in, in_len);
 	size_t got;
@@ -92,7 +156,8 @@ static vms_error *inflate_zstd(const void *in, size_t in_len, void *out, size_t 
 	if (want != ZSTD_CONTENTSIZE_UNKNOWN && want != out_len)
 		return vms_error_fmt(VMS_ERR_CORRUPT, "zstd: frame declares %llu bytes, expected %zu",
 				     want, out_len);
-	got = ZSTD_decompress(out, out_len, in, in_len);
+	got = dctx ? ZSTD_decompressDCtx(dctx, out, out_len, in, in_len)
+		   : ZSTD_decompress(out, out_len, in, in_len);
 	if (ZSTD_isError(got))
 		return vms_error_fmt(VMS_ERR_CORRUPT, "zstd: %s", ZSTD_getErrorName(got));
 	if (got != out_len)
@@ -101,15 +166,29 @@ static vms_error *inflate_zstd(const void *in, size_t in_len, void *out, size_t 
 	return NULL;
 }
 
-vms_error *vms_decompress(unsigned int method, const void *in, size_t in_len,
-			  void *out, size_t out_len)
+vms_error *vms_decompress_ctx(struct vms_codec_ctx *ctx, unsigned int method,
+			      const void *in, size_t in_len, void *out, size_t out_len)
 {
 	switch (method) {
-	case VMS_COMPRESS_ZLIB:		return inflate_zlib(in, in_len, out, out_len);
+	case VMS_COMPRESS_ZLIB:
+		return ctx ? inflate_zlib_ctx(ctx, in, in_len, out, out_len)
+			   : inflate_zlib(in, in_len, out, out_len);
 	case VMS_COMPRESS_LZO:		return inflate_lzo(in, in_len, out, out_len);
 	case VMS_COMPRESS_SNAPPY:	return inflate_snappy(in, in_len, out, out_len);
-	case VMS_COMPRESS_ZSTD:		return inflate_zstd(in, in_len, out, out_len);
+	case VMS_COMPRESS_ZSTD:
+		if (ctx && !ctx->zstd) {
+			ctx->zstd = ZSTD_createDCtx();
+			if (!ctx->zstd)
+				return VMS_ENOMEM;
+		}
+		return inflate_zstd(ctx ? ctx->zstd : NULL, in, in_len, out, out_len);
 	default:
 		return vms_error_fmt(VMS_ERR_UNSUPPORTED, "unknown compression method 0x%x", method);
 	}
+}
+
+vms_error *vms_decompress(unsigned int method, const void *in, size_t in_len,
+			  void *out, size_t out_len)
+{
+	return vms_decompress_ctx(NULL, method, in, in_len, out, out_len);
 }

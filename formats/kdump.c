@@ -91,6 +91,7 @@ struct kdump {
 	size_t dc_n;
 	uint8_t dc_buf[DESC_CHUNK * DESC_SIZE];
 	uint8_t *scratch;		/* block_size bytes for compressed data */
+	struct vms_codec_ctx *codec;	/* kept zlib/zstd state */
 };
 
 /* A decoded page descriptor and where it sits in its file. */
@@ -467,7 +468,7 @@ static vms_error *kdump_read_block(vms_dump *d, uint64_t blk, void *buf,
 			return err;
 		src = kd->scratch;
 	}
-	err = vms_decompress(codec_of(pd.flags), src, pd.size, buf, kd->block_size);
+	err = vms_decompress_ctx(kd->codec, codec_of(pd.flags), src, pd.size, buf, kd->block_size);
 	if (err)
 		return vms_error_prefix(err, "%s: offset 0x%llx: page data for pfn 0x%llx",
 					kf->f->path, (unsigned long long)pd.offset,
@@ -573,6 +574,7 @@ static void kdump_close(vms_dump *d)
 	}
 	free(kd->kf);
 	free(kd->scratch);
+	vms_codec_ctx_free(kd->codec);
 	free(kd);
 	d->priv = NULL;
 }
@@ -926,6 +928,9 @@ vms_error *vms_kdump_open(vms_dump *d)
 	kd->scratch = malloc(h0.block_size);
 	if (!kd->kf || !kd->scratch)
 		return VMS_ENOMEM;
+	err = vms_codec_ctx_new(&kd->codec);
+	if (err)
+		return err;
 	kd->nkf = d->nfiles;
 
 	d->format = VMS_FORMAT_KDUMP;
