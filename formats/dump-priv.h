@@ -100,6 +100,17 @@ vms_error *vms_decompress(unsigned int method, const void *in, size_t in_len,
 			  void *out, size_t out_len);
 const char *vms_compress_name(unsigned int method);
 
+/* ---- Added by the kdump/codec helper (formats/codec.c) ----------------------
+ * Reusable decompression state for readers that decompress many pages: it
+ * keeps the zlib stream and zstd context between calls.  One thread at a
+ * time per context; ctx may be NULL (then vms_decompress_ctx = vms_decompress). */
+struct vms_codec_ctx;
+vms_error *vms_codec_ctx_new(struct vms_codec_ctx **out);
+void vms_codec_ctx_free(struct vms_codec_ctx *ctx);
+vms_error *vms_decompress_ctx(struct vms_codec_ctx *ctx, unsigned int method,
+			      const void *in, size_t in_len, void *out, size_t out_len);
+/* ---- end of the kdump/codec helper's addition ---- */
+
 /* Adds a range to d->ranges during open (kept sorted and merged by the core
  * after open; readers may add in any order). */
 vms_error *vms_dump_add_range(vms_dump *d, uint64_t start, uint64_t end);
