@@ -34,9 +34,11 @@
 #define NOTES_MAX (64u << 20)
 
 /* One segment used for reads: [start, end) is physical memory, of which
- * [start, file_end) is stored at file offset `offset`. */
+ * [start, file_end) is stored at file offset `offset`.  In a dump marked
+ * incomplete the file may stop early: only [start, avail_end) is really
+ * there, and [avail_end, file_end) was lost. */
 struct elf_map_ent {
-	uint64_t start, file_end, end;
+	uint64_t start, avail_end, file_end, end;
 	uint64_t offset;
 	size_t seg;		/* index in d->segments, for messages */
 };
@@ -78,14 +80,20 @@ static vms_error *elf_block_status(vms_dump *d, uint64_t blk, enum vms_page_stat
 	*st = VMS_PAGE_ABSENT;
 	if (!block_bounds(d, blk, &bstart, &bend))
 		return NULL;
-	/* Any stored byte makes the block present; otherwise a memsz tail
+	/* Any stored byte makes the block present; otherwise a byte the file
+	 * should have held but lost makes it lost; otherwise a memsz tail
 	 * makes it excluded.  Small segments may share one block. */
 	for (i = map_find(p, bstart); i < p->nmap && p->map[i].start < bend; i++) {
-		if (p->map[i].start < p->map[i].file_end && p->map[i].file_end > bstart) {
+		const struct elf_map_ent *e = &p->map[i];
+
+		if (e->start < e->avail_end && e->avail_end > bstart) {
 			*st = VMS_PAGE_PRESENT;
 			return NULL;
 		}
-		*st = VMS_PAGE_EXCLUDED;
+		if (e->avail_end < e->file_end && e->file_end > bstart && e->avail_end < bend)
+			*st = VMS_PAGE_LOST;
+		else if (*st != VMS_PAGE_LOST)
+			*st = VMS_PAGE_EXCLUDED;
 	}
 	return NULL;
 }
@@ -107,7 +115,7 @@ static vms_error *elf_read_block(vms_dump *d, uint64_t blk, void *buf,
 	for (i = map_find(p, bstart); i < p->nmap && p->map[i].start < bend; i++) {
 		const struct elf_map_ent *e = &p->map[i];
 		uint64_t lo = e->start > bstart ? e->start : bstart;
-		uint64_t hi = e->file_end < bend ? e->file_end : bend;
+		uint64_t hi = e->avail_end < bend ? e->avail_end : bend;
 		uint64_t off = e->offset + (lo - e->start);
 		uint8_t *dst = (uint8_t *)buf + (lo - bstart);
 
@@ -136,6 +144,16 @@ struct block_sweep {
 	enum vms_page_status last_st;
 };
 
+static uint64_t *count_of(struct vms_page_counts *c, enum vms_page_status st)
+{
+	return st == VMS_PAGE_PRESENT ? &c->present : st == VMS_PAGE_LOST ? &c->lost : &c->excluded;
+}
+
+static int rank(enum vms_page_status st)
+{
+	return st == VMS_PAGE_PRESENT ? 2 : st == VMS_PAGE_LOST ? 1 : 0;
+}
+
 static void sweep_add(struct block_sweep *s, uint64_t lo, uint64_t hi, enum vms_page_status st)
 {
 	uint64_t first = lo / s->bs, end = hi / s->bs + (hi % s->bs != 0);
@@ -143,19 +161,17 @@ static void sweep_add(struct block_sweep *s, uint64_t lo, uint64_t hi, enum vms_
 	if (lo >= hi)
 		return;
 	if (s->any && first == s->last) {
-		if (st == VMS_PAGE_PRESENT && s->last_st == VMS_PAGE_EXCLUDED) {
-			s->c->excluded--;
-			s->c->present++;
-			s->last_st = VMS_PAGE_PRESENT;
+		/* present beats lost beats excluded */
+		if (rank(st) > rank(s->last_st)) {
+			*count_of(s->c, s->last_st) -= 1;
+			*count_of(s->c, st) += 1;
+			s->last_st = st;
 		}
 		first++;
 	}
 	if (first >= end)
 		return;
-	if (st == VMS_PAGE_PRESENT)
-		s->c->present += end - first;
-	else
-		s->c->excluded += end - first;
+	*count_of(s->c, st) += end - first;
 	s->any = true;
 	s->last = end - 1;
 	s->last_st = st;
@@ -169,7 +185,8 @@ static vms_error *elf_count_blocks(vms_dump *d, struct vms_page_counts *out)
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < p->nmap; i++) {
-		sweep_add(&s, p->map[i].start, p->map[i].file_end, VMS_PAGE_PRESENT);
+		sweep_add(&s, p->map[i].start, p->map[i].avail_end, VMS_PAGE_PRESENT);
+		sweep_add(&s, p->map[i].avail_end, p->map[i].file_end, VMS_PAGE_LOST);
 		sweep_add(&s, p->map[i].file_end, p->map[i].end, VMS_PAGE_EXCLUDED);
 	}
 	return NULL;
@@ -307,8 +324,11 @@ static vms_error *add_segment(vms_dump *d, const uint8_t *ph, uint64_t phoff, si
 		return vms_error_at(VMS_ERR_CORRUPT, f->path, phoff,
 				    "PT_LOAD %zu: p_filesz 0x%llx is larger than p_memsz 0x%llx",
 				    index, (unsigned long long)s.filesz, (unsigned long long)s.memsz);
-	/* A segment with nothing stored may have any offset (QEMU writes -1). */
-	if (s.filesz && (!vms_add_ok(s.offset, s.filesz, &end) || end > f->size))
+	/* A segment with nothing stored may have any offset (QEMU writes -1).
+	 * In a dump marked incomplete, data may stop at the end of the file:
+	 * the missing part is reported lost, page by page (build_map). */
+	if (s.filesz && (!vms_add_ok(s.offset, s.filesz, &end) ||
+			 (end > f->size && !d->incomplete)))
 		return vms_error_at(VMS_ERR_CORRUPT, f->path, phoff,
 				    "PT_LOAD %zu: data at offset 0x%llx, 0x%llx bytes, runs past the end of the file (%llu bytes)",
 				    index, (unsigned long long)s.offset, (unsigned long long)s.filesz,
@@ -377,6 +397,9 @@ static vms_error *build_map(vms_dump *d, struct elf_priv *p, const uint8_t *phdr
 					    i, (unsigned long long)s->paddr, (unsigned long long)s->memsz);
 		e->start = s->paddr;
 		e->file_end = s->paddr + s->filesz;
+		e->avail_end = e->file_end;
+		if (s->filesz && s->offset + s->filesz > f->size)
+			e->avail_end = s->paddr + (s->offset < f->size ? f->size - s->offset : 0);
 		e->end = end;
 		e->offset = s->offset;
 		e->seg = i;

@@ -1890,14 +1890,17 @@ static void synth_elf(const struct desc *d, const struct opts *o)
 		size_t cap = 0, n = 0;
 		struct pst *v = NULL;
 		for (uint64_t i = 1; i < phnum; i++) {
+			/* A program header cut off with its data is gone: no
+			 * reader can know its pages were RAM, so they are absent
+			 * (not listed), as in makedumpfile's incomplete ELF files. */
+			if (!ph[i].type)
+				continue;
 			uint64_t first = (i <= nloads ? loads[i - 1].r.first * ps : ph[i].paddr) / ps;
 			uint64_t memsz = i <= nloads ? (loads[i - 1].r.last + 1) * ps - first * ps : ps;
 			uint64_t filesz = i <= nloads ? memsz - loads[i - 1].tail * ps : 0;
 			for (uint64_t k = 0; k < memsz / ps; k++) {
 				int st;
-				if (!ph[i].type)
-					st = 1;
-				else if (k * ps >= filesz)
+				if (k * ps >= filesz)
 					st = 2;
 				else
 					st = ph[i].offset + k * ps < cut ? 3 : 1;
