@@ -14,7 +14,7 @@ headers follow the ELF header, so it cannot read such a file.  This tool:
     segment's bytes, with p_offset fixed.
 
 With --direct-map-last (x86_64), the largest PT_LOAD whose p_vaddr lies in
-[0xffff800000000000, 0xffffffff80000000) - the direct map in a dump taken with
+[0xff00000000000000, 0xffffffff80000000) - the direct map in a dump taken with
 paging - is moved to the end of the table: makedumpfile derives PAGE_OFFSET as
 p_vaddr - p_paddr of the LAST PT_LOAD below __START_KERNEL_map, and QEMU's
 paging dumps list vmalloc/user mappings after the direct map.
@@ -52,7 +52,7 @@ def main():
     phdrs = [list(PHDR.unpack_from(table, i * PHDR.size)) for i in range(phnum)]
     if dm_last:
         cands = [i for i, p in enumerate(phdrs) if p[0] == 1 and
-                 0xffff800000000000 <= p[3] < 0xffffffff80000000]
+                 0xff00000000000000 <= p[3] < 0xffffffff80000000]
         if cands:
             big = max(cands, key=lambda i: phdrs[i][6])
             phdrs.append(phdrs.pop(big))

@@ -537,6 +537,7 @@ def main():
         "mdf-d31.kdump": ("kdump-compressed", "zlib", "makedumpfile -d 31 -c"),
         "mdf-zlib.flat": ("kdump-flattened", "zlib", "makedumpfile -F -c"),
         "mdf-d31.elf": ("elf", None, "makedumpfile -E -d 31"),
+        "mdf-d31-lzo.kdump": ("kdump-compressed", "lzo", "makedumpfile -d 31 -l"),
     }
     files = []
     for fn in sorted(os.listdir(bdir)):
