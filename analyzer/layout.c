@@ -512,7 +512,7 @@ static vms_error *page_params(const vms_layout *l, uint64_t *base, uint64_t *siz
 
 vms_error *vms_pfn_to_page(const vms_layout *l, uint64_t pfn, uint64_t *page)
 {
-	uint64_t base, size, off;
+	uint64_t base = 0, size = 0, off;
 	vms_error *err = page_params(l, &base, &size);
 
 	if (err)
@@ -524,7 +524,7 @@ vms_error *vms_pfn_to_page(const vms_layout *l, uint64_t pfn, uint64_t *page)
 
 vms_error *vms_page_to_pfn(const vms_layout *l, uint64_t page, uint64_t *pfn)
 {
-	uint64_t base, size;
+	uint64_t base = 0, size = 0;
 	vms_error *err = page_params(l, &base, &size);
 
 	if (err)

@@ -61,5 +61,13 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
 /* The commands. */
 int vms_cmd_info(int argc, char **argv);
 int vms_cmd_read(int argc, char **argv);
+/* cli/cmd-analyze.c */
+int vms_cmd_layout(int argc, char **argv);
+int vms_cmd_vtop(int argc, char **argv);
+int vms_cmd_ptov(int argc, char **argv);
+int vms_cmd_region(int argc, char **argv);
+int vms_cmd_pfn2page(int argc, char **argv);
+int vms_cmd_page2pfn(int argc, char **argv);
+int vms_cmd_read_virt(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 
 static const char read_help[] =
 	"Usage: vmscope read [OPTIONS] DUMP... --phys ADDR [LEN]\n"
+	"       vmscope read [OPTIONS] DUMP... --virt ADDR [LEN]   (see --virt --help)\n"
 	"Print LEN bytes (default 256; decimal, or hex with 0x) of physical memory at\n"
 	"ADDR (hex, 0x optional) as a hexdump.  Pages the dump does not hold\n"
 	"(excluded by filtering, lost, not in the dump) are reported as such.\n\n"
@@ -71,6 +72,10 @@ int vms_cmd_read(int argc, char **argv)
 	vms_error *err;
 	uint8_t *buf;
 
+	/* Virtual reads go through the analyzer (cli/cmd-analyze.c). */
+	for (opt = 1; opt < argc; opt++)
+		if (!strcmp(argv[opt], "--virt") || !strncmp(argv[opt], "--virt=", 7))
+			return vms_cmd_read_virt(argc, argv);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (cli_common_option(opt, optarg, &c, &bad))

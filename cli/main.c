@@ -14,7 +14,13 @@ struct command {
 
 static const struct command commands[] = {
 	{ "info", vms_cmd_info, "describe a dump: format, arch, memory ranges, pages, CPUs, VMCOREINFO" },
-	{ "read", vms_cmd_read, "hexdump (or copy out) physical memory, saying which pages are missing" },
+	{ "layout", vms_cmd_layout, "the kernel's memory map in this dump: randomized bases, regions, how each was found" },
+	{ "vtop", vms_cmd_vtop, "translate virtual addresses, showing every page-table entry of the walk" },
+	{ "ptov", vms_cmd_ptov, "physical address to its direct-map (and kernel-text) addresses; --all for every mapping" },
+	{ "region", vms_cmd_region, "which region of the documented map an address is in, and its offset there" },
+	{ "pfn2page", vms_cmd_pfn2page, "page frame number to the address of its struct page" },
+	{ "page2pfn", vms_cmd_page2pfn, "struct page address to its page frame number" },
+	{ "read", vms_cmd_read, "hexdump physical (--phys) or virtual (--virt) memory, naming missing pages" },
 };
 
 static void usage(FILE *out)

@@ -96,10 +96,11 @@ static vms_error *parse_prstatus(vms_dump *d, const struct vms_file *f, uint64_t
 	case VMS_ARCH_ARM64: nregs = ARM64_NREGS; break;
 	default: nregs = 0; break;	/* no register layout to apply */
 	}
-	if (descsz < PRSTATUS_REG + nregs * 8u || descsz < PRSTATUS_PID + 4)
-		return vms_error_at(VMS_ERR_CORRUPT, f->path, off,
-				    "NT_PRSTATUS note is %u bytes, too short for %s (need %u)",
-				    descsz, vms_arch_name(d->arch), PRSTATUS_REG + nregs * 8u);
+	/* A note too short for the arch's registers (QEMU writes i386 notes
+	 * for a guest not yet in long mode) still marks a CPU: keep what fits
+	 * rather than refuse the whole dump. */
+	if (descsz < PRSTATUS_REG + nregs * 8u)
+		nregs = 0;
 	/* A PRSTATUS always starts a new CPU; a QEMU note seen earlier may
 	 * already have created its entry. */
 	err = cpu_at(d, f, off, *nprstatus, &cpu);
@@ -107,7 +108,8 @@ static vms_error *parse_prstatus(vms_dump *d, const struct vms_file *f, uint64_t
 		return err;
 	(*nprstatus)++;
 	cpu->has_prstatus = true;
-	cpu->pid = vms_get32(desc + PRSTATUS_PID, d->big_endian);
+	if (descsz >= PRSTATUS_PID + 4)
+		cpu->pid = vms_get32(desc + PRSTATUS_PID, d->big_endian);
 	cpu->nregs = nregs;
 	for (i = 0; i < nregs; i++)
 		cpu->regs[i] = vms_get64(desc + PRSTATUS_REG + 8 * i, d->big_endian);

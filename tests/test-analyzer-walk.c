@@ -21,9 +21,11 @@ static int failures, checks;
 		checks++;                                                                 \
 		if (!(cond)) {                                                            \
 			failures++;                                                       \
-			printf("not ok %d (line %d): ", checks, __LINE__);                \
+			printf("not ok %d - line %d: ", checks, __LINE__);    \
 			printf(__VA_ARGS__);                                              \
 			printf("\n");                                                     \
+		} else {  \
+			printf("ok %d - line %d\n", checks, __LINE__); \
 		}                                                                         \
 	} while (0)
 
@@ -355,6 +357,6 @@ int main(void)
 	test_walk();
 	test_detect_without_vmcoreinfo();
 	test_detect_with_vmcoreinfo();
-	printf("%d checks, %d failures\n", checks, failures);
+	printf("# %d checks, %d failures\n1..%d\n", checks, failures, checks);
 	return failures ? 1 : 0;
 }

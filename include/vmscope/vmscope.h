@@ -4,6 +4,7 @@
 
 #include <vmscope/error.h>
 #include <vmscope/dump.h>
+#include <vmscope/analyzer.h>
 
 #define VMSCOPE_VERSION_MAJOR 0
 #define VMSCOPE_VERSION_MINOR 1
