@@ -1,0 +1,1 @@
+## fuzz: build and test rules of this area (included from Makefile.am).
