@@ -122,12 +122,10 @@ static void exercise_memory(vms_dump *d)
 	uint32_t bs = vms_dump_block_size(d);
 	size_t nr = vms_dump_nranges(d), i;
 	const struct vms_range *r = vms_dump_ranges(d);
-	struct vms_page_counts pc;
 	unsigned nstatus = 0, nread = 0;
 	uint64_t bytes = 0;
 	uint8_t *buf;
 
-	check(vms_dump_page_counts(d, &pc));
 	buf = malloc(bs + 64);
 	if (!buf)
 		return;
@@ -156,6 +154,7 @@ void fuzz_run(const uint8_t *const *bufs, const size_t *lens, size_t n)
 {
 	struct vms_open_options o = VMS_OPEN_OPTIONS_INIT;
 	struct vms_file **files = calloc(n, sizeof(*files));
+	struct vms_page_counts pc;
 	vms_dump *d = NULL;
 	size_t i;
 
@@ -183,6 +182,7 @@ void fuzz_run(const uint8_t *const *bufs, const size_t *lens, size_t n)
 		return;
 	exercise_info(d);
 	exercise_vmcoreinfo(d);
+	check(vms_dump_page_counts(d, &pc));
 	exercise_memory(d);
 	/* Again, now that the cache is warm (cached and fresh paths differ). */
 	exercise_memory(d);
