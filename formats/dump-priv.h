@@ -63,6 +63,11 @@ struct vms_dump {
 	struct vms_open_options opts;
 	unsigned int block_shift;	/* log2(block_size) */
 	struct vms_page_cache *cache;
+	/* Test hook: called for every block fetched from the reader (a cache
+	 * miss) and every status query.  tests/sample-pfns uses it to learn which pages a command
+	 * needs, to cut a small sample dump out of a real one. */
+	void (*read_hook)(void *arg, uint64_t blk);
+	void *read_hook_arg;
 	struct vms_vmci_entry *vmci;	/* VMCOREINFO split into key/value pairs */
 	size_t nvmci;
 	char *vmci_buf;			/* backing text of vmci (NULs at '=' and '\n') */

@@ -96,6 +96,8 @@ static vms_error *cache_get(vms_dump *d, uint64_t blk, const uint8_t **data,
 	}
 	way = c->lru[set];
 	s[way].blk = NO_BLOCK;	/* until the read succeeds */
+	if (d->read_hook)
+		d->read_hook(d->read_hook_arg, blk);
 	err = d->ops->read_block(d, blk, base + way * (size_t)d->block_size, status);
 	if (err)
 		return err;
@@ -413,6 +415,8 @@ const char *vms_page_status_name(enum vms_page_status st)
 
 vms_error *vms_dump_page_status(vms_dump *d, uint64_t paddr, enum vms_page_status *status)
 {
+	if (d->read_hook)
+		d->read_hook(d->read_hook_arg, paddr >> d->block_shift);
 	return d->ops->block_status(d, paddr >> d->block_shift, status);
 }
 
