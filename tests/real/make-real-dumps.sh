@@ -250,6 +250,9 @@ boot_one() {
 	kdir=$CACHE/kernels/$kver
 	local final=$OUT/$name@$kver
 	if [ -e "$final/truth.json" ]; then
+		if [ "$HERE/truth.py" -nt "$final/truth.json" ]; then
+			$PY "$HERE/truth.py" "$final" "$final/config.json" >/dev/null || die "$name: truth.py failed"
+		fi
 		log "$name: cached ($final)"
 		echo "$final" >>"$CACHE/.boots.list"
 		return 0

@@ -167,6 +167,9 @@ def vmci_num(vi, key, base=10):
     if v is None:
         return None
     try:
+        v = v.strip()
+        if v.lower().startswith(("0x", "-0x")):
+            return int(v, 16) & MASK64
         return int(v, base) & MASK64
     except ValueError:
         return None
@@ -502,17 +505,20 @@ def main():
             "vmcoreinfo": kaslr_off_vi}, prefer=["kallsyms", "kcore"])
         truth["modules_vaddr"] = entry({
             "kcore": kc["modules"]["vaddr"] if kc["modules"] else None,
-            "formula": modules_vaddr})
+            "formula": modules_vaddr,
+            "vmcoreinfo": vmci_num(vi, "NUMBER(MODULES_VADDR)", 16)})
         truth["vmalloc_start"] = entry({
             "kcore": kc["vmalloc"]["vaddr"] if kc["vmalloc"] else None,
-            "formula": None if kimage_vaddr is None else kimage_vaddr})
+            "formula": None if kimage_vaddr is None else kimage_vaddr,
+            "vmcoreinfo": vmci_num(vi, "NUMBER(VMALLOC_START)", 16)})
         vk = None
         phys_off = truth["phys_offset"]["value"]
         if kc["vmemmap"] and r and phys_off is not None:
             v0 = min(kc["vmemmap"], key=lambda s: s["vaddr"])
             pfn_delta = (min(s["paddr"] for s in r) - s64(int(phys_off, 16))) >> pshift
             vk = (v0["vaddr"] - ((pfn_delta * 64) & ~(psz - 1))) & MASK64
-        truth["vmemmap_start"] = entry({"kcore": vk, "formula": vmemmap_start})
+        truth["vmemmap_start"] = entry({"kcore": vk, "formula": vmemmap_start,
+                                        "vmcoreinfo": vmci_num(vi, "NUMBER(VMEMMAP_START)", 16)})
         ko = truth["kaslr_offset"]["value"]
         truth["kaslr"] = num_entry({"requested": cfg.get("kaslr"),
                                     "derived": None if ko is None else int(ko, 16) != 0})
