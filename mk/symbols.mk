@@ -1,1 +1,34 @@
 ## symbols: build and test rules of this area (included from Makefile.am).
+## Kernel symbols (kallsyms from the dump, System.map, vmlinux) and DWARF
+## types through libdwarf; the sym, struct, whatis and ps commands.
+
+libvmscope_la_SOURCES += analyzer/symbols.c analyzer/symbols-priv.h \
+	analyzer/kallsyms.c analyzer/dwarf.c
+libvmscope_la_CFLAGS += $(DWARF_CFLAGS)
+libvmscope_la_LIBADD += $(DWARF_LIBS)
+libvmscope_internal_la_CFLAGS += $(DWARF_CFLAGS)
+vmscopeinclude_HEADERS += include/vmscope/symbols.h
+
+vmscope_SOURCES += cli/cmd-sym.c cli/cmd-sym.h
+dist_man_MANS += doc/vmscope-sym.1 doc/vmscope-struct.1 doc/vmscope-whatis.1 doc/vmscope-ps.1
+
+# whatis/struct truth: a program built with -g whose own offsetof/sizeof
+# are compared with what the DWARF reader says, and a dump holding an
+# instance of its structures.
+check_PROGRAMS += tests/test-symbols tests/symbols-target
+tests_test_symbols_SOURCES = tests/test-symbols.c
+tests_test_symbols_LDADD = libvmscope-internal.la
+tests_symbols_target_SOURCES = tests/symbols-target.c
+tests_symbols_target_CFLAGS = $(AM_CFLAGS) -g -O0
+TESTS += tests/test-symbols tests/symbols.sh tests/symbols-real.sh
+EXTRA_DIST += tests/symbols.sh tests/symbols-real.sh tests/symbols-debuginfo.sh
+
+# Opt-in: downloads Debian's linux-image-*-dbg (a few hundred MB) into
+# $(VMS_DEBUGINFO_CACHE) and checks struct, ps, layout --verify and
+# System.map against the real dumps.
+VMS_DEBUGINFO_CACHE ?= $(HOME)/.cache/vmscope/debuginfo
+check-debuginfo: vmscope$(EXEEXT)
+	VMSCOPE='$(abs_top_builddir)/vmscope' top_srcdir='$(abs_top_srcdir)' \
+	VMS_DEBUGINFO_CACHE='$(VMS_DEBUGINFO_CACHE)' \
+	$(SHELL) $(top_srcdir)/tests/symbols-debuginfo.sh
+.PHONY: check-debuginfo
