@@ -419,7 +419,8 @@ static int dc_run_command(struct dc_cmd *d, const char *cmd, const char *fallbac
 	}
 	if (!d->nfiles)
 		return cli_usage(d->name, "no dump file given");
-	if ((rc = dc_open(d, false)) >= 0)
+	/* Plugin commands may want symbols; the log does not. */
+	if ((rc = dc_open(d, strcmp(cmd, "dmesg") != 0)) >= 0)
 		return rc;
 	if (!(argv = calloc(d->nargs + 2, sizeof(*argv)))) {
 		cli_error("out of memory");
