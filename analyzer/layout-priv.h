@@ -49,8 +49,30 @@ struct vms_arch_ops {
 	/* Enumerates leaves in [start, end] (see vms_layout_foreach_mapping). */
 	vms_error *(*foreach_leaf)(struct vms_layout *l, uint64_t root, uint64_t start,
 				   uint64_t end, vms_mapping_fn fn, void *arg);
+	/* Optional: PA -> kernel VAs (NULL = the x86_64 rule in layout.c). */
+	vms_error *(*ptov)(struct vms_layout *l, uint64_t pa, struct vms_ptov *out);
+	/* Optional: arch-specific key names (NULL = vms_layout_key_name for
+	 * the keys up to VMS_LK_STRUCT_PAGE_SIZE). */
+	const char *(*key_label)(enum vms_layout_key key);
 };
 extern const struct vms_arch_ops vms_arch_x86_64;
+extern const struct vms_arch_ops vms_arch_arm64;
+
+/* ---- arm64 state (analyzer/arm64.c) -------------------------------------
+ * Kept here so the walker needs no lookups per translation. */
+enum vms_arm64_pte {
+	VMS_A64_PTE_48 = 0,	/* output address bits [47:PAGE_SHIFT] */
+	VMS_A64_PTE_LPA,	/* 64K: plus bits [15:12] -> PA[51:48] */
+	VMS_A64_PTE_LPA2,	/* 4K/16K: bits [49:PAGE_SHIFT], [9:8] -> PA[51:50] */
+};
+struct vms_arm64 {
+	unsigned int page_shift;	/* 12, 14, 16; 0 = geometry unknown */
+	unsigned int va_walk;		/* VA size the kernel tables are laid out for */
+	unsigned int top_entries;	/* entries of the top-level table */
+	enum vms_arm64_pte pte;
+	bool flipped;			/* 5.4+ layout: linear map in the lower half */
+	uint64_t page_offset_macro;	/* PAGE_OFFSET as __lm_to_phys uses it */
+};
 
 /* Page-table page cache: the last table page read at each level.  Walks of
  * nearby addresses then cost no reads at all. */
@@ -85,6 +107,7 @@ struct vms_layout {
 	uint64_t scan_budget;
 	/* Kernel version from OSRELEASE as 0xMMmmpp, 0 = unknown. */
 	uint32_t osver;
+	struct vms_arm64 arm64;		/* arm64 only */
 };
 
 /* layout.c */

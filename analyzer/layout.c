@@ -40,11 +40,28 @@ static const char *const key_names[VMS_LK__COUNT] = {
 	[VMS_LK_PAGING_LEVELS] = "paging_levels",
 	[VMS_LK_KERNEL_IMAGE_SIZE] = "kernel_image_size",
 	[VMS_LK_STRUCT_PAGE_SIZE] = "struct_page_size",
+	[VMS_LK_PHYS_OFFSET] = "phys_offset",
+	[VMS_LK_KIMAGE_VOFFSET] = "kimage_voffset",
+	[VMS_LK_VMEMMAP_START] = "vmemmap_start",
+	[VMS_LK_MODULES_VADDR] = "modules_vaddr",
+	[VMS_LK_PAGE_END] = "page_end",
+	[VMS_LK_VA_BITS] = "va_bits",
+	[VMS_LK_VA_BITS_ACTUAL] = "va_bits_actual",
+	[VMS_LK_KERNELPACMASK] = "kernelpacmask",
 };
 
 const char *vms_layout_key_name(enum vms_layout_key key)
 {
 	return (unsigned)key < VMS_LK__COUNT ? key_names[key] : "unknown";
+}
+
+const char *vms_layout_key_label(const vms_layout *l, enum vms_layout_key key)
+{
+	if ((unsigned)key >= VMS_LK__COUNT || key == VMS_LK_PAGING_LEVELS)
+		return NULL;
+	if (l->ops && l->ops->key_label)
+		return l->ops->key_label(key);
+	return key <= VMS_LK_STRUCT_PAGE_SIZE ? key_names[key] : NULL;
 }
 
 void vms_layout_set(struct vms_layout *l, enum vms_layout_key k, uint64_t value,
@@ -270,6 +287,11 @@ const struct vms_region *vms_region_of(const vms_layout *l, uint64_t va)
 {
 	size_t lo = 0, hi = l->nregions;
 
+	/* arm64 ignores the tag byte: sign-extend bit 55 (untagged_addr). */
+	if (l->arch == VMS_ARCH_ARM64)
+		va = (va & (UINT64_C(1) << 55)) ? va | UINT64_C(0xff00000000000000)
+						 : va & UINT64_C(0x00ffffffffffffff);
+
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (va < l->regions[mid].start)
@@ -322,6 +344,9 @@ vms_error *vms_layout_detect_input(const struct vms_layout_input *in,
 	switch (in->arch) {
 	case VMS_ARCH_X86_64:
 		l->ops = &vms_arch_x86_64;
+		break;
+	case VMS_ARCH_ARM64:
+		l->ops = &vms_arch_arm64;
 		break;
 	default:
 		vms_layout_free(l);
@@ -426,6 +451,8 @@ vms_error *vms_vtop(vms_layout *l, uint64_t va, struct vms_translation *out)
 vms_error *vms_ptov(vms_layout *l, uint64_t pa, struct vms_ptov *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (l->ops->ptov)
+		return l->ops->ptov(l, pa, out);
 	if (vms_layout_known(l, VMS_LK_PAGE_OFFSET_BASE)) {
 		uint64_t base = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE), va;
 		const struct vms_region *r;

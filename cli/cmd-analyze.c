@@ -164,7 +164,9 @@ static const char layout_help[] =
 	"Show the kernel's virtual address layout as detected from the dump: paging\n"
 	"levels, page-table root, phys_base, KASLR offset, direct-map, vmalloc and\n"
 	"vmemmap bases (each with where it came from and how it was cross-checked),\n"
-	"and the named regions of the address space (ends are inclusive).\n\n"
+	"and the named regions of the address space (ends are inclusive).  On arm64:\n"
+	"page size, VA_BITS and the runtime VA size, PAGE_OFFSET, PHYS_OFFSET,\n"
+	"kimage_voffset, modules/vmalloc/vmemmap starts and the struct page of pfn 0.\n\n"
 	"Options:\n" CLI_COMMON_HELP;
 
 int vms_cmd_layout(int argc, char **argv)
@@ -187,11 +189,21 @@ int vms_cmd_layout(int argc, char **argv)
 		json_kv_string(&j, "arch", vms_arch_name(vms_layout_arch(l)));
 		json_kv_uint(&j, "paging_levels", vms_layout_paging_levels(l));
 		json_kv_uint(&j, "page_size", vms_layout_page_size(l));
+		if (vms_layout_arch(l) == VMS_ARCH_ARM64) {
+			/* Plain numbers, like page_size; null when unknown. */
+			const struct vms_layout_value *vb = vms_layout_get(l, VMS_LK_VA_BITS);
+			const struct vms_layout_value *va = vms_layout_get(l, VMS_LK_VA_BITS_ACTUAL);
+			json_key(&j, "va_bits");
+			if (vb->known) json_uint(&j, vb->value); else json_null(&j);
+			json_key(&j, "va_bits_actual");
+			if (va->known) json_uint(&j, va->value); else json_null(&j);
+		}
 		for (int k = 0; k < VMS_LK__COUNT; k++) {
 			const struct vms_layout_value *v = vms_layout_get(l, (enum vms_layout_key)k);
-			if (k == VMS_LK_PAGING_LEVELS)
+			const char *label = vms_layout_key_label(l, (enum vms_layout_key)k);
+			if (!label)
 				continue;
-			json_key(&j, vms_layout_key_name((enum vms_layout_key)k));
+			json_key(&j, label);
 			json_object_begin(&j);
 			json_key(&j, "value");
 			if (v->known)
@@ -225,16 +237,26 @@ int vms_cmd_layout(int argc, char **argv)
 		printf("arch:           %s\n", vms_arch_name(vms_layout_arch(l)));
 		printf("paging levels:  %u\n", vms_layout_paging_levels(l));
 		printf("page size:      %u\n", vms_layout_page_size(l));
+		if (vms_layout_arch(l) == VMS_ARCH_ARM64) {
+			const struct vms_layout_value *vb = vms_layout_get(l, VMS_LK_VA_BITS);
+			const struct vms_layout_value *va = vms_layout_get(l, VMS_LK_VA_BITS_ACTUAL);
+			if (vb->known)
+				printf("va bits:        %" PRIu64 " (%s)\n", vb->value,
+				       vms_value_source_name(vb->source));
+			if (va->known)
+				printf("va bits actual: %" PRIu64 " (%s)\n", va->value,
+				       vms_value_source_name(va->source));
+		}
 		for (int k = 0; k < VMS_LK__COUNT; k++) {
 			const struct vms_layout_value *v = vms_layout_get(l, (enum vms_layout_key)k);
-			if (k == VMS_LK_PAGING_LEVELS)
+			const char *label = vms_layout_key_label(l, (enum vms_layout_key)k);
+			if (!label)
 				continue;
 			if (!v->known) {
-				printf("%-18s unknown\n", vms_layout_key_name((enum vms_layout_key)k));
+				printf("%-18s unknown\n", label);
 				continue;
 			}
-			printf("%-18s 0x%-18" PRIx64 " (%s)%s%s%s\n",
-			       vms_layout_key_name((enum vms_layout_key)k), v->value,
+			printf("%-18s 0x%-18" PRIx64 " (%s)%s%s%s\n", label, v->value,
 			       vms_value_source_name(v->source), v->conflict ? " CONFLICT" : "",
 			       *v->note ? ": " : "", v->note);
 		}

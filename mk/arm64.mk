@@ -1,1 +1,20 @@
 ## arm64: build and test rules of this area (included from Makefile.am).
+## The arm64 walker and layout detector, its synthetic page-table test, the
+## real-dump check against truth.json and libkdumpfile, and its fuzzer.
+
+libvmscope_la_SOURCES += analyzer/arm64.c
+
+check_PROGRAMS += tests/test-analyzer-arm64
+tests_test_analyzer_arm64_SOURCES = tests/test-analyzer-arm64.c
+tests_test_analyzer_arm64_LDADD = libvmscope-internal.la
+
+TESTS += tests/test-analyzer-arm64 tests/analyzer-real-arm64.sh
+EXTRA_DIST += tests/analyzer-real-arm64.sh
+
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz-walk-arm64
+tests_fuzz_fuzz_walk_arm64_SOURCES = tests/fuzz/fuzz-walk-arm64.c
+tests_fuzz_fuzz_walk_arm64_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_walk_arm64_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_walk_arm64_LDADD = libvmscope-internal.la
+endif

@@ -10,7 +10,9 @@
  * keeps a small cache of page-table pages, so it is not safe to use one
  * layout from two threads at once; detect one layout per thread instead.
  *
- * The API is arch-neutral; x86_64 is implemented, arm64 plugs in behind it.
+ * The API is arch-neutral; x86_64 and arm64 (4K/16K/64K granules, 39- to
+ * 52-bit VA, LPA and LPA2) plug in behind it.  arm64 translation untags
+ * addresses (bits 63:56) first.
  */
 #ifndef VMSCOPE_ANALYZER_H
 #define VMSCOPE_ANALYZER_H
@@ -68,10 +70,24 @@ enum vms_layout_key {
 	VMS_LK_PAGING_LEVELS,
 	VMS_LK_KERNEL_IMAGE_SIZE,
 	VMS_LK_STRUCT_PAGE_SIZE,
+	/* arm64 (x86_64 leaves them unknown). */
+	VMS_LK_PHYS_OFFSET,	/* PHYS_OFFSET = memstart_addr (may look negative) */
+	VMS_LK_KIMAGE_VOFFSET,	/* kernel-image VA - PA */
+	VMS_LK_VMEMMAP_START,	/* VMEMMAP_START (struct page of PHYS_OFFSET) */
+	VMS_LK_MODULES_VADDR,
+	VMS_LK_PAGE_END,	/* end of the linear map's VA range */
+	VMS_LK_VA_BITS,		/* CONFIG_ARM64_VA_BITS */
+	VMS_LK_VA_BITS_ACTUAL,	/* 64 - TCR_EL1.T1SZ */
+	VMS_LK_KERNELPACMASK,
 	VMS_LK__COUNT
 };
 /* "pgt_root", "phys_base", "kaslr_offset", "page_offset_base", ... */
 VMS_EXPORT const char *vms_layout_key_name(enum vms_layout_key key);
+/* The name the layout's architecture gives the key ("page_offset" for
+ * VMS_LK_PAGE_OFFSET_BASE on arm64), or NULL when the key does not apply to
+ * that architecture or is not a {value, source} item (paging levels, VA
+ * sizes). */
+VMS_EXPORT const char *vms_layout_key_label(const vms_layout *layout, enum vms_layout_key key);
 
 struct vms_layout_value {
 	bool known;
@@ -103,7 +119,10 @@ VMS_EXPORT const char *vms_layout_remark(const vms_layout *layout, size_t i);
 /* Named regions of the kernel's virtual address space, sorted, covering
  * all of it.  Names are a contract: user, noncanonical, guard-hole,
  * ldt-remap, direct-map, vmalloc, vmemmap, kasan-shadow, cpu-entry-area,
- * espfix, efi, kernel-text, modules, fixmap, vsyscall, unused.
+ * espfix, efi, kernel-text, modules, fixmap, vsyscall, unused; on arm64:
+ * user, noncanonical, linear-map, kasan-shadow, bpf-jit, modules,
+ * kernel-image, vmalloc, fixmap, pci-io, vmemmap, unused.  On arm64 the tag
+ * byte (bits 63:56) of an address is ignored.
  * `end` is the last byte (inclusive), so the top region can end at 2^64-1. */
 struct vms_region {
 	const char *name;
@@ -136,7 +155,8 @@ VMS_EXPORT const char *vms_pte_flags_str(unsigned int flags, char *buf, size_t s
 
 #define VMS_MAX_LEVELS 5
 struct vms_walk_step {
-	const char *level;	/* "pml5", "pml4", "pud", "pmd", "pte" on x86_64 */
+	const char *level;	/* "pml5", "pml4", "pud", "pmd", "pte" on x86_64;
+				 * "pgd", "p4d", "pud", "pmd", "pte" on arm64 */
 	uint64_t entry_addr;	/* physical address of the entry */
 	uint64_t entry;		/* its raw value */
 	unsigned int flags;	/* VMS_PTE_* */
@@ -186,6 +206,7 @@ VMS_EXPORT vms_error *vms_page_to_pfn(const vms_layout *layout, uint64_t page, u
  * vms_dump_read_phys() flags. */
 VMS_EXPORT vms_error *vms_read_virt(vms_layout *layout, uint64_t va, void *buf, size_t len,
 			 unsigned int flags);
+
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,1201 @@
+/* arm64: page-table walker and kernel layout detection.
+ *
+ * All arm64 knowledge lives here: the VMSAv8-64 descriptor formats for the
+ * 4K, 16K and 64K granules (with the 52-bit output-address encodings of
+ * FEAT_LPA and FEAT_LPA2), the geometry that follows from the granule and
+ * the VA size, and the kernel's address-space map of
+ * arch/arm64/include/asm/memory.h as it changed between versions (the 5.4
+ * "flip" of the linear map to the lower half, the BPF JIT region of
+ * 5.0-5.16, the 5.11 and 6.9 vmemmap moves, the 5.18 VMCOREINFO ranges).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error-priv.h"
+#include "layout-priv.h"
+#include "util.h"
+
+#define KIB (UINT64_C(1) << 10)
+#define MIB (UINT64_C(1) << 20)
+#define GIB (UINT64_C(1) << 30)
+
+/* Descriptor bits (ARM ARM D8.3). */
+#define D_VALID (UINT64_C(1) << 0)
+#define D_TABLE (UINT64_C(1) << 1)	/* table (levels 0-2) or page (level 3) */
+#define D_USER (UINT64_C(1) << 6)	/* AP[1]: EL0 access */
+#define D_RDONLY (UINT64_C(1) << 7)	/* AP[2] */
+#define D_AF (UINT64_C(1) << 10)
+#define D_NG (UINT64_C(1) << 11)
+#define D_DBM (UINT64_C(1) << 51)
+#define D_CONT (UINT64_C(1) << 52)
+#define D_PXN (UINT64_C(1) << 53)
+#define D_SW_DIRTY (UINT64_C(1) << 55)	/* Linux PTE_DIRTY */
+
+#define PA52_MASK ((UINT64_C(1) << 52) - 1)
+
+static inline uint64_t neg_pow2(unsigned bits)
+{
+	return (uint64_t)0 - (UINT64_C(1) << bits);
+}
+
+/* ---- geometry ------------------------------------------------------------ */
+
+static unsigned bits_per_level(const struct vms_layout *l)
+{
+	return l->arm64.page_shift - 3;
+}
+
+/* VA shift of walk step i (0 = top). */
+static unsigned lvl_shift(const struct vms_layout *l, unsigned i)
+{
+	return l->arm64.page_shift + bits_per_level(l) * (l->levels - 1 - i);
+}
+
+/* Hardware level of step i: the last step is level 3. */
+static int hw_level(const struct vms_layout *l, unsigned i)
+{
+	return 3 - (int)(l->levels - 1 - i);
+}
+
+/* Linux's names, with the folded levels left out as the kernel folds them. */
+static const char *lvl_name(const struct vms_layout *l, unsigned i)
+{
+	static const char *const tail[] = { "p4d", "pud", "pmd", "pte" };
+	return i == 0 ? "pgd" : tail[4 - (l->levels - i)];
+}
+
+static unsigned step_entries(const struct vms_layout *l, unsigned i)
+{
+	return i == 0 ? l->arm64.top_entries : 1u << bits_per_level(l);
+}
+
+/* Which levels may hold block descriptors (ARM ARM D8.2, table D8-8ff.):
+ * level 2 always, level 1 with 4K (1 GiB), or with 16K under LPA2 (64 GiB),
+ * or with 64K under LPA (4 TiB), level 0 only with 4K under LPA2. */
+static bool block_allowed(const struct vms_layout *l, int level)
+{
+	unsigned ps = l->arm64.page_shift;
+
+	switch (level) {
+	case 2:
+		return true;
+	case 1:
+		return ps == 12 || (ps == 14 && l->arm64.pte == VMS_A64_PTE_LPA2) ||
+		       (ps == 16 && l->arm64.pte == VMS_A64_PTE_LPA);
+	case 0:
+		return ps == 12 && l->arm64.pte == VMS_A64_PTE_LPA2;
+	default:
+		return false;
+	}
+}
+
+/* The output address of a table, block or page descriptor. */
+static uint64_t desc_oa(const struct vms_layout *l, uint64_t e)
+{
+	unsigned ps = l->arm64.page_shift;
+	uint64_t low = ~((UINT64_C(1) << ps) - 1);
+
+	switch (l->arm64.pte) {
+	case VMS_A64_PTE_LPA:
+		return (e & UINT64_C(0x0000ffffffffffff) & low) | ((e >> 12) & 0xf) << 48;
+	case VMS_A64_PTE_LPA2:
+		return (e & UINT64_C(0x0003ffffffffffff) & low) | ((e >> 8) & 0x3) << 50;
+	default:
+		return e & UINT64_C(0x0000ffffffffffff) & low;
+	}
+}
+
+/* Sets page size, walk VA size and PA encoding; false for combinations no
+ * translation regime has. */
+static bool set_geometry(struct vms_layout *l, unsigned ps, unsigned va, bool pa52)
+{
+	unsigned bits = ps - 3, levels;
+
+	if ((ps != 12 && ps != 14 && ps != 16) || va > 52 || va < ps + bits)
+		return false;
+	levels = (va - ps + bits - 1) / bits;
+	if (levels < 2 || levels > VMS_MAX_LEVELS || (levels == 5 && ps != 12))
+		return false;
+	l->arm64.page_shift = ps;
+	l->arm64.va_walk = va;
+	l->levels = levels;
+	l->page_size = 1u << ps;
+	l->table_size = 1u << ps;
+	l->arm64.top_entries = 1u << (va - (ps + bits * (levels - 1)));
+	/* 4K/16K with 52-bit VA means LPA2 (the kernel ties PA size to VA size
+	 * there); 64K takes 52-bit PAs through LPA independently of VA. */
+	if (ps == 16)
+		l->arm64.pte = pa52 ? VMS_A64_PTE_LPA : VMS_A64_PTE_48;
+	else
+		l->arm64.pte = va == 52 ? VMS_A64_PTE_LPA2 : VMS_A64_PTE_48;
+	return true;
+}
+
+/* ---- walk ---------------------------------------------------------------- */
+
+static uint64_t untag(uint64_t va)
+{
+	return (va & (UINT64_C(1) << 55)) ? va | UINT64_C(0xff00000000000000)
+					  : va & UINT64_C(0x00ffffffffffffff);
+}
+
+static unsigned decode_flags(uint64_t e, bool leaf, bool block)
+{
+	unsigned f = 0;
+
+	if (e & D_VALID)
+		f |= VMS_PTE_PRESENT;
+	if (!leaf)
+		return f;
+	if (!(e & D_RDONLY) || (e & D_DBM))
+		f |= VMS_PTE_WRITE;
+	if (e & D_USER)
+		f |= VMS_PTE_USER;
+	if (e & D_AF)
+		f |= VMS_PTE_ACCESSED;
+	if ((e & D_SW_DIRTY) || ((e & D_DBM) && !(e & D_RDONLY)))
+		f |= VMS_PTE_DIRTY;
+	if (block)
+		f |= VMS_PTE_LARGE;
+	if (!(e & D_NG))
+		f |= VMS_PTE_GLOBAL;
+	if (e & D_PXN)
+		f |= VMS_PTE_NX;
+	if (e & D_CONT)
+		f |= VMS_PTE_CONT;
+	return f;
+}
+
+static bool is_kernel_root(const struct vms_layout *l, uint64_t root)
+{
+	return vms_layout_known(l, VMS_LK_PGT_ROOT) && vms_layout_val(l, VMS_LK_PGT_ROOT) == root;
+}
+
+/* A table smaller than a page (top levels) is read through the page that
+ * holds it, so the per-level cache still works. */
+static vms_error *read_entry(struct vms_layout *l, unsigned i, uint64_t table, uint64_t idx,
+			     uint64_t *e)
+{
+	uint64_t page = table & ~(uint64_t)(l->table_size - 1);
+	return vms_walk_read_entry(l, i, page, (table - page) / 8 + idx, e);
+}
+
+static vms_error *a64_walk(struct vms_layout *l, uint64_t root, uint64_t va,
+			   struct vms_translation *t)
+{
+	uint64_t uva = untag(va), table, seen[VMS_MAX_LEVELS], top;
+	unsigned vab = l->arm64.va_walk;
+
+	memset(t, 0, sizeof(*t));
+	t->vaddr = va;
+	if (!l->arm64.page_shift)
+		return vms_error_fmt(VMS_ERR_NOT_FOUND, "cannot translate 0x%" PRIx64
+				     ": the page size and VA size are not known", va);
+	top = uva >> vab;
+	if (top != 0 && top != (UINT64_MAX >> vab))
+		return vms_error_fmt(VMS_ERR_INVALID,
+				     "0x%" PRIx64 " is outside the %u-bit VA ranges (bits 63..%u of the "
+				     "untagged address must be all 0 or all 1)", va, vab, vab);
+	if (!top && is_kernel_root(l, root))
+		return vms_error_fmt(VMS_ERR_UNMAPPED,
+				     "0x%" PRIx64 " is a user address (TTBR0): the kernel's swapper_pg_dir "
+				     "does not map it; give a process's page table (--pgd)", va);
+	table = root & PA52_MASK & ~UINT64_C(7);
+	for (unsigned i = 0; i < l->levels; i++) {
+		unsigned shift = lvl_shift(l, i);
+		int level = hw_level(l, i);
+		const char *name = lvl_name(l, i);
+		uint64_t idx = (uva >> shift) & (step_entries(l, i) - 1), e, page;
+		struct vms_walk_step *s = &t->steps[i];
+		bool last = i + 1 == l->levels;
+		vms_error *err;
+
+		for (unsigned k = 0; k < i; k++)
+			if (seen[k] == table)
+				return vms_error_fmt(VMS_ERR_CORRUPT,
+						     "translating 0x%" PRIx64 ": %s table at PA 0x%" PRIx64
+						     " was already visited as the %s table (page-table loop)",
+						     va, name, table, lvl_name(l, k));
+		seen[i] = table;
+		page = table & ~(uint64_t)(l->table_size - 1);
+		if (!vms_layout_pa_in_dump(l, page, l->table_size))
+			return vms_error_fmt(VMS_ERR_CORRUPT,
+					     "translating 0x%" PRIx64 ": %s table at PA 0x%" PRIx64
+					     " is outside the dump's memory", va, name, table);
+		err = read_entry(l, i, table, idx, &e);
+		if (err)
+			return vms_error_prefix(err, "translating 0x%" PRIx64 ": reading %s entry at PA 0x%" PRIx64,
+						va, name, table + idx * 8);
+		s->level = name;
+		s->entry_addr = table + idx * 8;
+		s->entry = e;
+		t->nsteps = i + 1;
+		if (!(e & D_VALID))
+			return vms_error_fmt(VMS_ERR_UNMAPPED,
+					     "0x%" PRIx64 " is not mapped: %s entry at PA 0x%" PRIx64
+					     " is 0x%" PRIx64 " (invalid descriptor)", va, name, s->entry_addr, e);
+		if (last && !(e & D_TABLE)) {
+			s->flags = decode_flags(e, false, false);
+			return vms_error_fmt(VMS_ERR_CORRUPT,
+					     "translating 0x%" PRIx64 ": level-3 %s entry at PA 0x%" PRIx64
+					     " = 0x%" PRIx64 " has the reserved descriptor type 0b01",
+					     va, name, s->entry_addr, e);
+		}
+		bool block = !last && !(e & D_TABLE);
+		if (block && !block_allowed(l, level)) {
+			s->flags = decode_flags(e, false, false);
+			return vms_error_fmt(VMS_ERR_CORRUPT,
+					     "translating 0x%" PRIx64 ": %s entry at PA 0x%" PRIx64 " = 0x%" PRIx64
+					     " is a block descriptor, which level %d does not allow with the "
+					     "%u KiB granule%s", va, name, s->entry_addr, e, level,
+					     l->page_size >> 10,
+					     l->arm64.pte == VMS_A64_PTE_48 ? " and 48-bit PAs" : "");
+		}
+		s->flags = decode_flags(e, last || block, block);
+		if (last || block) {
+			uint64_t size = UINT64_C(1) << shift;
+			t->page_size = size;
+			t->paddr = (desc_oa(l, e) & ~(size - 1)) | (uva & (size - 1));
+			return NULL;
+		}
+		table = desc_oa(l, e);
+	}
+	return vms_error_fmt(VMS_ERR_CORRUPT, "translating 0x%" PRIx64 ": walk fell through", va);
+}
+
+/* ---- enumeration of leaves ------------------------------------------------ */
+
+struct scan {
+	struct vms_layout *l;
+	uint64_t start, end;
+	vms_mapping_fn fn;
+	void *arg;
+	uint64_t budget;
+	uint64_t tables[VMS_MAX_LEVELS];
+	int stop;
+	bool exhausted;
+};
+
+static void scan_table(struct scan *s, unsigned i, uint64_t table, uint64_t base)
+{
+	struct vms_layout *l = s->l;
+	unsigned shift = lvl_shift(l, i);
+	uint64_t span = UINT64_C(1) << shift, n = step_entries(l, i);
+	bool last = i + 1 == l->levels;
+
+	/* Hostile tables can point back at an ancestor; skip such entries. */
+	for (unsigned k = 0; k < i; k++)
+		if (s->tables[k] == table)
+			return;
+	if (!vms_layout_pa_in_dump(l, table & ~(uint64_t)(l->table_size - 1), l->table_size))
+		return;
+	s->tables[i] = table;
+	for (uint64_t idx = 0; idx < n && !s->stop; idx++) {
+		uint64_t lo = base + (idx << shift), hi = lo + span - 1, e;
+		vms_error *err;
+
+		if (hi < s->start)
+			continue;
+		if (lo > s->end)
+			break;
+		if (!s->budget--) {
+			s->exhausted = true;
+			s->stop = 1;
+			return;
+		}
+		err = read_entry(l, i, table, idx, &e);
+		if (err) {
+			/* An unreadable table just hides what it maps. */
+			vms_error_free(err);
+			return;
+		}
+		if (!(e & D_VALID))
+			continue;
+		if (last || !(e & D_TABLE)) {
+			if (last ? !(e & D_TABLE) : !block_allowed(l, hw_level(l, i)))
+				continue;	/* reserved: not a mapping */
+			s->stop = s->fn(lo, desc_oa(l, e) & ~(span - 1), span, s->arg);
+			continue;
+		}
+		scan_table(s, i + 1, desc_oa(l, e), lo);
+	}
+}
+
+static vms_error *a64_foreach_leaf(struct vms_layout *l, uint64_t root, uint64_t start,
+				   uint64_t end, vms_mapping_fn fn, void *arg)
+{
+	struct scan s = { l, start, end, fn, arg, l->scan_budget, { 0 }, 0, false };
+	unsigned vab = l->arm64.va_walk;
+
+	if (!l->arm64.page_shift)
+		return vms_error_fmt(VMS_ERR_NOT_FOUND, "the page size and VA size are not known");
+	/* One table, two address ranges: TTBR0's [0, 2^va) and TTBR1's
+	 * [-2^va, 2^64).  The kernel's own root serves only the latter. */
+	for (int half = 0; half < 2 && !s.stop; half++) {
+		uint64_t base = half ? neg_pow2(vab) : 0;
+		uint64_t top = half ? UINT64_MAX : (UINT64_C(1) << vab) - 1;
+		if (!half && is_kernel_root(l, root))
+			continue;
+		if (top < start || base > end)
+			continue;
+		for (int k = 0; k < VMS_MAX_LEVELS; k++)
+			s.tables[k] = UINT64_MAX;
+		scan_table(&s, 0, root & PA52_MASK & ~UINT64_C(7), base);
+	}
+	if (s.exhausted)
+		return vms_error_fmt(VMS_ERR_CORRUPT,
+				     "page-table scan from root 0x%" PRIx64 " gave up after %" PRIu64
+				     " entries (tables alias each other)", root, l->scan_budget);
+	return NULL;
+}
+
+/* ---- detection helpers ---------------------------------------------------- */
+
+static bool translate(struct vms_layout *l, uint64_t va, uint64_t *pa)
+{
+	struct vms_translation t;
+	vms_error *err;
+
+	if (!vms_layout_known(l, VMS_LK_PGT_ROOT))
+		return false;
+	err = a64_walk(l, vms_layout_val(l, VMS_LK_PGT_ROOT), va, &t);
+	if (err) {
+		vms_error_free(err);
+		return false;
+	}
+	*pa = t.paddr;
+	return true;
+}
+
+static bool lowest_mapped(struct vms_layout *l, uint64_t root, uint64_t lo, uint64_t hi,
+			  uint64_t *va, uint64_t *pa)
+{
+	bool found = false;
+	uint64_t size;
+	vms_error_free(vms_walk_lowest_mapped(l, root, lo, hi, &found, va, pa, &size));
+	return found;
+}
+
+/* Every VMCOREINFO number this file reads is either decimal or 0x-hex. */
+static bool vnum(struct vms_layout *l, const char *key, uint64_t *v)
+{
+	return vms_layout_vmci_num(l, key, v);
+}
+
+static void set_note(struct vms_layout *l, enum vms_layout_key k, uint64_t v,
+		     enum vms_value_source src, const char *note)
+{
+	vms_layout_set(l, k, v, src);
+	if (note && *note)
+		vms_layout_note(l, k, "%s", note);
+}
+
+/* Compares a second source with the value held. */
+static void cross_check(struct vms_layout *l, enum vms_layout_key k, uint64_t other,
+			const char *what)
+{
+	if (!vms_layout_known(l, k))
+		return;
+	if (vms_layout_val(l, k) == other) {
+		vms_layout_note(l, k, "%s agrees", what);
+	} else {
+		l->v[k].pub.conflict = true;
+		vms_layout_note(l, k, "%s gives 0x%" PRIx64, what, other);
+	}
+}
+
+/* ---- the kernel's address-space map by version ---------------------------- */
+
+struct a64_map {
+	uint64_t page_offset;	/* PAGE_OFFSET macro */
+	uint64_t page_end;	/* end of the linear range (KASAN excluded) */
+	uint64_t kasan_start, kasan_end;
+	uint64_t bpf_start, bpf_end;
+	uint64_t modules_vaddr, modules_end;
+	uint64_t kimage_vaddr;	/* KIMAGE_VADDR (before KASLR) */
+	uint64_t vmalloc_start, vmalloc_end;
+	uint64_t vmemmap_start, vmemmap_end;
+	uint64_t pci_start, pci_end;
+	uint64_t fixmap_start, fixmap_end;
+};
+
+static unsigned va_min(const struct vms_layout *l, unsigned va)
+{
+	if (va <= 48)
+		return va;
+	/* 6.9's LPA2 series let 16K fall back to 47 bits. */
+	return (l->arm64.page_shift == 14 && (!l->osver || l->osver >= 0x060900)) ? 47 : 48;
+}
+
+/* memory.h at the kernel's version.  kasan_size is what the image position
+ * says the KASAN shadow takes (0 without KASAN).  Bounds are exclusive. */
+static void formula_map(const struct vms_layout *l, unsigned va, uint64_t kasan_size,
+			struct a64_map *m)
+{
+	uint32_t v = l->osver ? l->osver : 0x060c00;
+	unsigned ps = l->arm64.page_shift, vmin = va_min(l, va);
+	uint64_t pud = UINT64_C(1) << (ps == 12 ? 30 : ps == 14 ? 36 : 42);
+	uint64_t modsize = v >= 0x060500 ? 2 * GIB : 128 * MIB;
+	bool bpf = v >= 0x050000 && v < 0x051100;
+
+	memset(m, 0, sizeof(*m));
+	if (l->arm64.flipped) {
+		/* 5.4+: [PAGE_OFFSET, PAGE_END) linear, then KASAN, BPF, modules,
+		 * image/vmalloc, and vmemmap, PCI I/O, fixmap at the top. */
+		uint64_t vmsize;
+		m->page_offset = neg_pow2(va);
+		m->page_end = neg_pow2(vmin - 1);
+		m->kasan_start = m->page_end;
+		m->kasan_end = m->page_end + kasan_size;
+		m->bpf_start = m->kasan_end;
+		m->bpf_end = m->bpf_start + (bpf ? 128 * MIB : 0);
+		m->modules_vaddr = m->bpf_end;
+		m->modules_end = m->modules_vaddr + modsize;
+		m->kimage_vaddr = m->modules_end;
+		m->vmalloc_start = m->modules_end;
+		vmsize = (neg_pow2(vmin - 1) - neg_pow2(va)) >> (ps - 6);
+		if (v < 0x050b00) {
+			vmsize = UINT64_C(1) << (va - ps - 1 + 6);
+			m->vmemmap_start = (uint64_t)0 - vmsize - 2 * MIB;
+			m->vmalloc_end = (uint64_t)0 - pud - vmsize - 64 * KIB;
+			m->pci_end = m->vmemmap_start - 2 * MIB;
+			m->pci_start = m->pci_end - 16 * MIB;
+			m->fixmap_end = m->pci_start - 2 * MIB;
+		} else if (v < 0x060900) {
+			m->vmemmap_start = neg_pow2(va - (ps - 6));
+			m->vmalloc_end = m->vmemmap_start - 256 * MIB;
+			m->pci_end = m->vmemmap_start - 8 * MIB;
+			m->pci_start = m->pci_end - 16 * MIB;
+			m->fixmap_end = m->vmemmap_start - 32 * MIB;
+		} else {
+			m->vmemmap_start = (uint64_t)0 - GIB - vmsize;
+			m->vmalloc_end = m->vmemmap_start - 8 * MIB;
+			m->pci_start = (uint64_t)0 - GIB + 8 * MIB;
+			m->pci_end = m->pci_start + 16 * MIB;
+			m->fixmap_end = (uint64_t)0 - 8 * MIB;
+		}
+		m->vmemmap_end = m->vmemmap_start + vmsize;
+	} else {
+		/* Before 5.4: [-2^VA, -2^(VA-1)) for KASAN, BPF, modules, image
+		 * and vmalloc, vmemmap, PCI I/O, fixmap; linear map above. */
+		uint64_t vmsize = UINT64_C(1) << (va - ps - 1 + 6);
+		m->page_offset = neg_pow2(va - 1);
+		m->page_end = 0;	/* to the top */
+		m->kasan_start = neg_pow2(va);
+		m->kasan_end = m->kasan_start + kasan_size;
+		m->bpf_start = m->kasan_end;
+		m->bpf_end = m->bpf_start + (bpf ? 128 * MIB : 0);
+		m->modules_vaddr = m->bpf_end;
+		m->modules_end = m->modules_vaddr + 128 * MIB;
+		m->kimage_vaddr = m->modules_end;
+		m->vmalloc_start = m->modules_end;
+		m->vmemmap_start = m->page_offset - vmsize;
+		m->vmemmap_end = m->page_offset;
+		m->vmalloc_end = m->page_offset - pud - vmsize - 64 * KIB;
+		m->pci_end = m->vmemmap_start - 2 * MIB;
+		m->pci_start = m->pci_end - 16 * MIB;
+		m->fixmap_end = m->pci_start - 2 * MIB;
+		if (v < 0x040600) {
+			/* The image still lived in the linear map. */
+			m->modules_vaddr = m->page_offset - 64 * MIB;
+			m->modules_end = m->page_offset;
+			m->kimage_vaddr = m->page_offset;
+			m->vmalloc_start = neg_pow2(va);
+			m->bpf_start = m->bpf_end = m->kasan_end = m->kasan_start;
+		}
+	}
+	/* The fixmap's size depends on the configuration; 4 MiB covers it. */
+	m->fixmap_start = m->fixmap_end - 4 * MIB;
+}
+
+/* ---- detection ------------------------------------------------------------ */
+
+/* A page that may be a kernel top-level table under the current geometry:
+ * at least two valid entries, no garbage, all pointing into the dump. */
+static int root_score(struct vms_layout *l, uint64_t pa, const uint8_t *buf)
+{
+	int score = 0;
+
+	for (unsigned i = 0; i < l->arm64.top_entries; i++) {
+		uint64_t e = vms_get64le(buf + i * 8);
+		if (!e)
+			continue;
+		if (!(e & D_VALID))
+			return -1;
+		if (!(e & D_TABLE) && !block_allowed(l, hw_level(l, 0)))
+			return -1;
+		if ((e & D_TABLE) && !vms_layout_pa_in_dump(l, desc_oa(l, e), l->table_size))
+			return -1;
+		/* Linux leaves SH (bits 9:8) clear in table descriptors, and
+		 * sets it in every kernel page: this tells a leaf table from a
+		 * root.  Under LPA2 those bits are address bits. */
+		if ((e & D_TABLE) && l->arm64.pte != VMS_A64_PTE_LPA2 && (e & 0x300))
+			return -1;
+		score++;
+	}
+	/* A root has few entries: the linear map and a few kernel areas. */
+	if (l->arm64.top_entries >= 64 && (unsigned)score * 4 > l->arm64.top_entries * 3)
+		return -1;
+	/* The rest of the page is zero: swapper_pg_dir is page-sized. */
+	for (unsigned i = l->arm64.top_entries; i < l->table_size / 8; i++)
+		if (vms_get64le(buf + i * 8))
+			return -1;
+	(void)pa;
+	return score >= 2 ? score : -1;
+}
+
+/* swapper_pg_dir maps all of RAM linearly, itself included: walk to the
+ * lowest mapped kernel address (the linear map's start in either layout)
+ * and check that the root and the last RAM page sit where linearity says. */
+static bool root_maps_ram(struct vms_layout *l, uint64_t root, uint64_t *lin_va, uint64_t *lin_pa,
+			  bool *flipped)
+{
+	uint64_t saved_budget = l->scan_budget;
+	bool ok = false;
+
+	l->scan_budget = 1u << 16;
+	/* k = 0: flipped, linear map from -2^va; k = 1: pre-5.4, from -2^(va-1). */
+	for (unsigned k = 0; k < 2 && !ok; k++) {
+		uint64_t lo = neg_pow2(l->arm64.va_walk - k), va, pa, got, last;
+		struct vms_translation t;
+		vms_error *err;
+		if (!lowest_mapped(l, root, lo, UINT64_MAX, &va, &pa) || root < pa)
+			continue;
+		err = a64_walk(l, root, va + (root - pa), &t);
+		got = t.paddr;
+		vms_error_free(err);
+		if (err || got != (root & ~UINT64_C(7)))
+			continue;
+		last = vms_layout_max_pa(l);
+		if (last > pa + l->page_size) {
+			last = (last - l->page_size) & ~(uint64_t)(l->page_size - 1);
+			err = a64_walk(l, root, va + (last - pa), &t);
+			got = t.paddr;
+			vms_error_free(err);
+			if (err || got != last)
+				continue;
+		}
+		*lin_va = va;
+		*lin_pa = pa;
+		*flipped = k == 0;
+		ok = true;
+	}
+	l->scan_budget = saved_budget;
+	return ok;
+}
+
+/* Without VMCOREINFO: try the granule/VA combinations the kernel builds,
+ * most common first, over the first 16 GiB of the dump, for a page that is
+ * a plausible top-level table mapping all RAM linearly. */
+static bool scan_for_root(struct vms_layout *l)
+{
+	static const struct { unsigned ps, va; } geo[] = {
+		{ 12, 48 }, { 12, 39 }, { 16, 48 }, { 16, 42 }, { 14, 48 }, { 14, 47 },
+		{ 16, 52 }, { 14, 52 }, { 12, 52 }, { 14, 36 },
+	};
+	uint8_t *buf = malloc(64 * KIB);
+	bool found = false;
+
+	if (!buf || !l->in.nranges) {
+		free(buf);
+		return false;
+	}
+	for (size_t g = 0; g < sizeof(geo) / sizeof(geo[0]) && !found; g++) {
+		uint64_t budget = (16 * GIB) >> geo[g].ps;
+		if (!set_geometry(l, geo[g].ps, geo[g].va, geo[g].va == 52))
+			continue;
+		if (vms_walk_cache_init(&l->cache, l->table_size))
+			break;
+		for (size_t r = 0; r < l->in.nranges && budget && !found; r++) {
+			const struct vms_range *rg = &l->in.ranges[r];
+			uint64_t step = l->table_size;
+			for (uint64_t pa = (rg->start + step - 1) & ~(step - 1);
+			     pa + step <= rg->end && budget && !found; pa += step, budget--) {
+				uint64_t lva, lpa;
+				bool flipped;
+				vms_error *err = l->in.read_phys(l->in.ctx, pa, buf, step, 0);
+				if (err) {
+					vms_error_free(err);
+					continue;
+				}
+				if (root_score(l, pa, buf) < 0 ||
+				    !root_maps_ram(l, pa, &lva, &lpa, &flipped))
+					continue;
+				vms_layout_set(l, VMS_LK_PGT_ROOT, pa, VMS_SRC_PAGE_TABLES);
+				vms_layout_note(l, VMS_LK_PGT_ROOT, "found by scanning memory with the %u KiB "
+						"granule and %u-bit VA for a table that maps all RAM linearly "
+						"(itself included)", l->page_size >> 10, l->arm64.va_walk);
+				found = true;
+			}
+		}
+	}
+	free(buf);
+	if (!found)
+		l->arm64.page_shift = 0;
+	return found;
+}
+
+/* The image position gives MODULES_END = KIMAGE_VADDR, hence the KASAN
+ * shadow's size when there is one. */
+static uint64_t kasan_size_from_image(struct vms_layout *l, unsigned va)
+{
+	struct a64_map m;
+	uint64_t text, off;
+
+	if (!vms_layout_vmci_hex(l, "SYMBOL(_stext)", &text) || !vms_layout_known(l, VMS_LK_KASLR_OFFSET))
+		return 0;
+	off = vms_layout_val(l, VMS_LK_KASLR_OFFSET);
+	formula_map(l, va, 0, &m);
+	text = (text - off) & ~(2 * MIB - 1);
+	/* Generic KASAN takes 2^(va-3), SW tags 2^(va-4). */
+	for (unsigned sh = 3; sh <= 4; sh++) {
+		uint64_t ks = UINT64_C(1) << (va - sh);
+		if (text == m.kimage_vaddr + ks)
+			return ks;
+	}
+	return 0;
+}
+
+static void detect_ranges(struct vms_layout *l, struct a64_map *m)
+{
+	static const struct { const char *key; enum vms_layout_key k; size_t off; } five18[] = {
+		{ "NUMBER(MODULES_VADDR)", VMS_LK_MODULES_VADDR, offsetof(struct a64_map, modules_vaddr) },
+		{ "NUMBER(VMALLOC_START)", VMS_LK_VMALLOC_BASE, offsetof(struct a64_map, vmalloc_start) },
+		{ "NUMBER(VMEMMAP_START)", VMS_LK_VMEMMAP_START, offsetof(struct a64_map, vmemmap_start) },
+	};
+	unsigned va = (unsigned)vms_layout_val(l, VMS_LK_VA_BITS);
+	uint64_t v;
+
+	formula_map(l, va, kasan_size_from_image(l, va), m);
+	for (size_t i = 0; i < sizeof(five18) / sizeof(five18[0]); i++) {
+		uint64_t *slot = (uint64_t *)((char *)m + five18[i].off), formula = *slot;
+		if (vnum(l, five18[i].key, &v)) {
+			set_note(l, five18[i].k, v, VMS_SRC_VMCOREINFO, "");
+			cross_check(l, five18[i].k, formula, "the memory.h formula of this version");
+			*slot = v;
+		} else {
+			set_note(l, five18[i].k, formula, VMS_SRC_DEFAULT,
+				 l->osver ? "memory.h formula of this version" :
+				 "memory.h formula (version unknown: newest assumed)");
+		}
+	}
+	/* The other ends, from VMCOREINFO when the kernel exports them. */
+	if (vnum(l, "NUMBER(MODULES_END)", &v))
+		m->modules_end = v;
+	if (vnum(l, "NUMBER(VMALLOC_END)", &v))
+		m->vmalloc_end = v;
+	if (vnum(l, "NUMBER(VMEMMAP_END)", &v))
+		m->vmemmap_end = v;
+	if (m->vmemmap_end < m->vmemmap_start)
+		m->vmemmap_end = m->vmemmap_start;
+	/* The page tables show where vmemmap really begins. */
+	if (vms_layout_known(l, VMS_LK_PGT_ROOT)) {
+		uint64_t root = vms_layout_val(l, VMS_LK_PGT_ROOT), va0, pa0;
+		uint64_t vs = vms_layout_val(l, VMS_LK_VMEMMAP_START);
+		if (lowest_mapped(l, root, vs, m->vmemmap_end ? m->vmemmap_end - 1 : vs, &va0, &pa0))
+			vms_layout_note(l, VMS_LK_VMEMMAP_START, "first vmemmap mapping at 0x%" PRIx64, va0);
+	}
+}
+
+static void detect_vmemmap(struct vms_layout *l)
+{
+	uint64_t start, sz, ms;
+
+	if (!vms_layout_known(l, VMS_LK_VMEMMAP_START) || !vms_layout_known(l, VMS_LK_PHYS_OFFSET))
+		return;
+	start = vms_layout_val(l, VMS_LK_VMEMMAP_START);
+	sz = vms_layout_val(l, VMS_LK_STRUCT_PAGE_SIZE);
+	ms = vms_layout_val(l, VMS_LK_PHYS_OFFSET);
+	/* vmemmap = (struct page *)VMEMMAP_START - (memstart_addr >> PAGE_SHIFT);
+	 * memstart_addr is s64, so the shift is arithmetic. */
+	int64_t pfn = (int64_t)ms >> l->arm64.page_shift;
+	vms_layout_set(l, VMS_LK_VMEMMAP_BASE, start - (uint64_t)pfn * sz,
+		       l->v[VMS_LK_VMEMMAP_START].pub.source);
+	vms_layout_note(l, VMS_LK_VMEMMAP_BASE, "VMEMMAP_START - (PHYS_OFFSET >> PAGE_SHIFT) * %" PRIu64, sz);
+}
+
+/* Linear map: PHYS_OFFSET from VMCOREINFO, the PT_LOAD headers, the page
+ * tables (any linear VA gives it) and the kdump header, in that order. */
+static void detect_phys_offset(struct vms_layout *l)
+{
+	uint64_t pom = l->arm64.page_offset_macro, v, va, pa, root;
+	bool have_tab = false;
+	uint64_t tab = 0, lin_lo = 0, lin_pa = 0;
+
+	if (vms_layout_known(l, VMS_LK_PGT_ROOT)) {
+		root = vms_layout_val(l, VMS_LK_PGT_ROOT);
+		uint64_t lo = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE);
+		uint64_t hi = vms_layout_val(l, VMS_LK_PAGE_END) - 1;
+		if (lowest_mapped(l, root, lo, hi, &va, &pa)) {
+			have_tab = true;
+			tab = pa - (va - pom);
+			lin_lo = va;
+			lin_pa = pa;
+		}
+	}
+	if (vnum(l, "NUMBER(PHYS_OFFSET)", &v)) {
+		set_note(l, VMS_LK_PHYS_OFFSET, v, VMS_SRC_VMCOREINFO, "");
+	} else {
+		/* PT_LOAD segments in the linear range (QEMU dumps with paging,
+		 * /proc/vmcore). */
+		for (size_t i = 0; i < l->in.nsegments; i++) {
+			const struct vms_segment *s = &l->in.segments[i];
+			if (s->vaddr == s->paddr || s->paddr == UINT64_MAX || !s->memsz ||
+			    s->vaddr < vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE) ||
+			    s->vaddr - pom >= vms_layout_val(l, VMS_LK_PAGE_END) - pom)
+				continue;
+			set_note(l, VMS_LK_PHYS_OFFSET, s->paddr - (s->vaddr - pom), VMS_SRC_PT_LOAD,
+				 "PT_LOAD in the linear range");
+			break;
+		}
+		if (!vms_layout_known(l, VMS_LK_PHYS_OFFSET) && have_tab)
+			set_note(l, VMS_LK_PHYS_OFFSET, tab, VMS_SRC_PAGE_TABLES,
+				 "from the lowest linear-map translation");
+		else if (!vms_layout_known(l, VMS_LK_PHYS_OFFSET) && l->in.have_header_phys_base)
+			set_note(l, VMS_LK_PHYS_OFFSET, l->in.header_phys_base, VMS_SRC_HEADER,
+				 "the dump header's phys_base (QEMU writes the RAM start there)");
+	}
+	if (!vms_layout_known(l, VMS_LK_PHYS_OFFSET))
+		return;
+	if (have_tab && l->v[VMS_LK_PHYS_OFFSET].pub.source != VMS_SRC_PAGE_TABLES)
+		cross_check(l, VMS_LK_PHYS_OFFSET, tab, "the page tables");
+	if (have_tab)
+		vms_layout_remarkf(l, "the linear map is mapped from 0x%" PRIx64 " (PA 0x%" PRIx64 ")",
+				   lin_lo, lin_pa);
+	if (vms_layout_val(l, VMS_LK_PHYS_OFFSET) >> 63)
+		vms_layout_note(l, VMS_LK_PHYS_OFFSET, "negative as s64 (memstart_addr lowered by "
+				"KASLR or a 52-bit VA fallback)");
+}
+
+/* The PA -> VA rule of the linear map, and its reverse. */
+static bool lm_to_phys(const struct vms_layout *l, uint64_t va, uint64_t *pa)
+{
+	uint64_t lo = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE);
+	uint64_t end = vms_layout_val(l, VMS_LK_PAGE_END);
+
+	if (!vms_layout_known(l, VMS_LK_PHYS_OFFSET) || va < lo || (end && va >= end))
+		return false;
+	*pa = va - l->arm64.page_offset_macro + vms_layout_val(l, VMS_LK_PHYS_OFFSET);
+	return true;
+}
+
+/* The root: SYMBOL(swapper_pg_dir) through kimage_voffset (4.6+) or the
+ * linear map (before), else a scan of memory. */
+static void detect_root(struct vms_layout *l, const struct vms_detect_options *opts)
+{
+	uint64_t sym, kv;
+
+	if (opts->have_pgt_root) {
+		vms_layout_set(l, VMS_LK_PGT_ROOT, opts->pgt_root, VMS_SRC_OPTION);
+		return;
+	}
+	if (!vms_layout_vmci_hex(l, "SYMBOL(swapper_pg_dir)", &sym))
+		return;
+	if (vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET)) {
+		kv = vms_layout_val(l, VMS_LK_KIMAGE_VOFFSET);
+		vms_layout_set(l, VMS_LK_PGT_ROOT, sym - kv, VMS_SRC_SYMBOL);
+		vms_layout_note(l, VMS_LK_PGT_ROOT, "SYMBOL(swapper_pg_dir) - kimage_voffset (%s)",
+				vms_value_source_name(l->v[VMS_LK_KIMAGE_VOFFSET].pub.source));
+	}
+}
+
+static void detect_kimage_voffset(struct vms_layout *l)
+{
+	uint64_t v, text = 0;
+	bool have_text = vms_layout_vmci_hex(l, "SYMBOL(_stext)", &text) ||
+			 vms_layout_vmci_hex(l, "SYMBOL(swapper_pg_dir)", &text);
+
+	if (vnum(l, "NUMBER(kimage_voffset)", &v))
+		set_note(l, VMS_LK_KIMAGE_VOFFSET, v, VMS_SRC_VMCOREINFO, "");
+	/* The PT_LOAD that holds an image symbol. */
+	for (size_t i = 0; have_text && i < l->in.nsegments; i++) {
+		const struct vms_segment *s = &l->in.segments[i];
+		if (s->vaddr == s->paddr || s->paddr == UINT64_MAX || text < s->vaddr ||
+		    text - s->vaddr >= s->memsz)
+			continue;
+		if (vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET))
+			cross_check(l, VMS_LK_KIMAGE_VOFFSET, s->vaddr - s->paddr, "PT_LOAD");
+		else
+			set_note(l, VMS_LK_KIMAGE_VOFFSET, s->vaddr - s->paddr, VMS_SRC_PT_LOAD,
+				 "PT_LOAD holding the kernel image");
+		break;
+	}
+}
+
+/* Page tables: the image maps the root itself, so the first kernel VA
+ * outside the linear map that maps the root's PA gives kimage_voffset. */
+struct find_pa {
+	uint64_t pa, lin_lo, lin_end, va;
+	bool found;
+};
+
+static int find_pa_cb(uint64_t va, uint64_t pa, uint64_t size, void *arg)
+{
+	struct find_pa *f = arg;
+
+	if (va >= f->lin_lo && va < f->lin_end)
+		return 0;
+	if (f->pa >= pa && f->pa - pa < size) {
+		f->va = va + (f->pa - pa);
+		f->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+static void kimage_voffset_from_tables(struct vms_layout *l)
+{
+	struct find_pa f = { vms_layout_val(l, VMS_LK_PGT_ROOT),
+			     vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE),
+			     vms_layout_val(l, VMS_LK_PAGE_END), 0, false };
+	uint64_t saved = l->scan_budget;
+
+	/* The image lies above the linear map (5.4+) or below it. */
+	uint64_t lo = l->arm64.flipped ? f.lin_end : neg_pow2(l->arm64.va_walk);
+	uint64_t hi = l->arm64.flipped ? UINT64_MAX : f.lin_lo - 1;
+
+	if (!f.lin_end)
+		f.lin_end = UINT64_MAX;
+	l->scan_budget = 1u << 22;
+	vms_error_free(l->ops->foreach_leaf(l, f.pa, lo, hi, find_pa_cb, &f));
+	l->scan_budget = saved;
+	if (!f.found)
+		return;
+	if (vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET)) {
+		cross_check(l, VMS_LK_KIMAGE_VOFFSET, f.va - f.pa, "the page tables");
+		return;
+	}
+	set_note(l, VMS_LK_KIMAGE_VOFFSET, f.va - f.pa, VMS_SRC_PAGE_TABLES, "");
+	vms_layout_note(l, VMS_LK_KIMAGE_VOFFSET, "the kernel image maps the root at 0x%" PRIx64, f.va);
+}
+
+/* Decides pre-5.4 or flipped from an image symbol: the image lies below
+ * -2^(VA-1) before 5.4 and above PAGE_END = -2^(VA_MIN-1) after. */
+static void detect_flip(struct vms_layout *l, unsigned va, bool *by_tables)
+{
+	uint64_t sym;
+	const char *which = "SYMBOL(_stext)";
+	bool have = vms_layout_vmci_hex(l, which, &sym);
+
+	*by_tables = false;
+	if (!have) {
+		which = "SYMBOL(swapper_pg_dir)";
+		have = vms_layout_vmci_hex(l, which, &sym);
+	}
+	if (have && (!l->osver || l->osver >= 0x040600)) {
+		l->arm64.flipped = sym >= neg_pow2(va_min(l, va) - 1);
+		vms_layout_remarkf(l, "%s layout: %s 0x%" PRIx64 " is %s -2^%u",
+				   l->arm64.flipped ? "5.4+ (flipped)" : "pre-5.4", which, sym,
+				   l->arm64.flipped ? "at or above" : "below", va_min(l, va) - 1);
+		if (l->osver && (l->osver >= 0x050400) != l->arm64.flipped)
+			vms_layout_remarkf(l, "OSRELEASE %u.%u says otherwise; the symbol wins",
+					   l->osver >> 16, (l->osver >> 8) & 255);
+		return;
+	}
+	if (l->osver) {
+		l->arm64.flipped = l->osver >= 0x050400;
+		vms_layout_remarkf(l, "%s layout from OSRELEASE (no image symbol)",
+				   l->arm64.flipped ? "5.4+ (flipped)" : "pre-5.4");
+		return;
+	}
+	/* Page tables: which half maps all RAM linearly. */
+	*by_tables = true;
+	l->arm64.flipped = true;
+	if (vms_layout_known(l, VMS_LK_PGT_ROOT)) {
+		uint64_t v0, p0;
+		bool flipped;
+		if (root_maps_ram(l, vms_layout_val(l, VMS_LK_PGT_ROOT), &v0, &p0, &flipped))
+			l->arm64.flipped = flipped;
+		vms_layout_remarkf(l, "%s layout decided from the page tables (no image symbol, no "
+				   "version)", l->arm64.flipped ? "5.4+ (flipped)" : "pre-5.4");
+	}
+}
+
+static void detect_image_and_kaslr(struct vms_layout *l, const struct a64_map *m,
+				   uint64_t *img_lo, uint64_t *img_hi)
+{
+	uint64_t v, text;
+
+	*img_lo = *img_hi = 0;
+	if (vms_layout_vmci_hex(l, "KERNELOFFSET", &v)) {
+		set_note(l, VMS_LK_KASLR_OFFSET, v, VMS_SRC_VMCOREINFO, "");
+	} else if (vms_layout_vmci_hex(l, "SYMBOL(_stext)", &text) && text >= m->kimage_vaddr &&
+		   l->osver) {
+		vms_layout_set(l, VMS_LK_KASLR_OFFSET, (text - m->kimage_vaddr) & ~(2 * MIB - 1),
+			       VMS_SRC_SYMBOL);
+		vms_layout_note(l, VMS_LK_KASLR_OFFSET, "SYMBOL(_stext) - KIMAGE_VADDR, rounded down to 2 MiB");
+	}
+	/* The image extent from the tables: the run mapped at kimage_voffset
+	 * around the root (which lives in the image's data). */
+	if (vms_layout_known(l, VMS_LK_PGT_ROOT) && vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET)) {
+		uint64_t kv = vms_layout_val(l, VMS_LK_KIMAGE_VOFFSET), pa;
+		uint64_t root_va = vms_layout_val(l, VMS_LK_PGT_ROOT) + kv, step = l->page_size;
+		uint64_t lo = root_va & ~(step - 1), hi = lo;
+		/* Bounded: kernel images are far below 1 GiB. */
+		for (uint64_t n = 0; n < (GIB >> l->arm64.page_shift) && translate(l, lo - step, &pa) &&
+				     pa == lo - step - kv; n++)
+			lo -= step;
+		for (uint64_t n = 0; n < (GIB >> l->arm64.page_shift) && translate(l, hi, &pa) &&
+				     pa == hi - kv; n++)
+			hi += step;
+		if (hi > lo) {
+			*img_lo = lo;
+			*img_hi = hi;
+			vms_layout_set(l, VMS_LK_KERNEL_IMAGE_SIZE, hi - lo, VMS_SRC_PAGE_TABLES);
+			vms_layout_note(l, VMS_LK_KERNEL_IMAGE_SIZE, "mapped at kimage_voffset from 0x%" PRIx64, lo);
+			if (!vms_layout_known(l, VMS_LK_KASLR_OFFSET) && l->osver && lo >= m->kimage_vaddr) {
+				vms_layout_set(l, VMS_LK_KASLR_OFFSET, (lo - m->kimage_vaddr) & ~(2 * MIB - 1),
+					       VMS_SRC_PAGE_TABLES);
+				vms_layout_note(l, VMS_LK_KASLR_OFFSET, "start of the image mapping minus "
+						"KIMAGE_VADDR 0x%" PRIx64, m->kimage_vaddr);
+			}
+		}
+	}
+	if (!vms_layout_known(l, VMS_LK_KASLR_OFFSET))
+		vms_layout_remarkf(l, "kaslr_offset unknown: no KERNELOFFSET, and without the kernel "
+				   "version KIMAGE_VADDR is not known");
+}
+
+static vms_error *build_regions(struct vms_layout *l, const struct a64_map *m, uint64_t img_lo,
+				uint64_t img_hi)
+{
+	unsigned va_act = (unsigned)vms_layout_val(l, VMS_LK_VA_BITS_ACTUAL);
+	uint64_t user_end = (UINT64_C(1) << va_act) - 1, kstart = neg_pow2(va_act);
+	uint64_t po = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE);
+	uint64_t pend = vms_layout_val(l, VMS_LK_PAGE_END);
+	uint64_t mv = vms_layout_known(l, VMS_LK_MODULES_VADDR) ? vms_layout_val(l, VMS_LK_MODULES_VADDR)
+								 : m->modules_vaddr;
+	uint64_t vs = vms_layout_val(l, VMS_LK_VMALLOC_BASE);
+	uint64_t vms = vms_layout_val(l, VMS_LK_VMEMMAP_START);
+	vms_error *err = NULL;
+
+#define ADD(name, s, e) do { if (!err && (e) > (s)) err = vms_layout_add_region(l, name, s, (e) - 1); } while (0)
+	/* End-exclusive bounds; earlier additions win over later ones. */
+	err = vms_layout_add_region(l, "user", 0, user_end);
+	if (!err)
+		err = vms_layout_add_region(l, "noncanonical", user_end + 1, kstart - 1);
+	ADD("kernel-image", img_lo, img_hi);
+	if (pend)
+		ADD("linear-map", po, pend);
+	else if (!err)
+		err = vms_layout_add_region(l, "linear-map", po, UINT64_MAX);
+	ADD("kasan-shadow", m->kasan_start, m->kasan_end);
+	ADD("bpf-jit", m->bpf_start, m->bpf_end);
+	ADD("modules", mv, m->modules_end);
+	ADD("vmalloc", vs, m->vmalloc_end);
+	ADD("vmemmap", vms, m->vmemmap_end);
+	ADD("pci-io", m->pci_start, m->pci_end);
+	ADD("fixmap", m->fixmap_start, m->fixmap_end);
+#undef ADD
+	return err ? err : vms_layout_regions_finish(l);
+}
+
+static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_options *opts)
+{
+	uint64_t v, ps = 0, va = 0, t1sz, pa_bits = 0, img_lo, img_hi;
+	unsigned va_act, walk_va;
+	bool from_scan = false, flip_by_tables;
+	struct a64_map m;
+	vms_error *err;
+
+	if (vms_layout_vmci_num(l, "SIZE(page)", &v) && v && v <= 4096)
+		vms_layout_set(l, VMS_LK_STRUCT_PAGE_SIZE, v, VMS_SRC_VMCOREINFO);
+	else
+		vms_layout_set(l, VMS_LK_STRUCT_PAGE_SIZE, 64, VMS_SRC_DEFAULT);
+	vms_layout_set(l, VMS_LK_SME_MASK, 0, VMS_SRC_DEFAULT);
+
+	/* Geometry: PAGESIZE, VA_BITS, and the runtime VA size 64 - T1SZ. */
+	if (vnum(l, "PAGESIZE", &ps) && ps != 4096 && ps != 16384 && ps != 65536) {
+		vms_layout_remarkf(l, "PAGESIZE %" PRIu64 " is not an arm64 granule; ignored", ps);
+		ps = 0;
+	}
+	if (vnum(l, "NUMBER(VA_BITS)", &va) && (va < 36 || va > 52)) {
+		vms_layout_remarkf(l, "NUMBER(VA_BITS) %" PRIu64 " is out of range; ignored", va);
+		va = 0;
+	}
+	if (va)
+		vms_layout_set(l, VMS_LK_VA_BITS, va, VMS_SRC_VMCOREINFO);
+	va_act = (unsigned)va;
+	if ((vnum(l, "NUMBER(TCR_EL1_T1SZ)", &t1sz) || vnum(l, "NUMBER(tcr_el1_t1sz)", &t1sz)) &&
+	    t1sz >= 12 && t1sz <= 39) {
+		va_act = 64 - (unsigned)t1sz;
+		vms_layout_set(l, VMS_LK_VA_BITS_ACTUAL, va_act, VMS_SRC_VMCOREINFO);
+		vms_layout_note(l, VMS_LK_VA_BITS_ACTUAL, "64 - TCR_EL1_T1SZ");
+	} else if (va) {
+		vms_layout_set(l, VMS_LK_VA_BITS_ACTUAL, va, VMS_SRC_DEFAULT);
+		vms_layout_note(l, VMS_LK_VA_BITS_ACTUAL, "no TCR_EL1_T1SZ: assumed equal to VA_BITS");
+	}
+	if (!vnum(l, "NUMBER(MAX_PHYSMEM_BITS)", &pa_bits))
+		pa_bits = va == 52 ? 52 : 48;
+	if (ps && va) {
+		/* 64K keeps the 52-bit table layout when it falls back to 48
+		 * bits (TTBR1 points into it); 4K/16K fold a level instead. */
+		walk_va = ps == 65536 ? (unsigned)va : va_act;
+		if (!set_geometry(l, ps == 4096 ? 12 : ps == 16384 ? 14 : 16, walk_va, pa_bits == 52))
+			return vms_error_fmt(VMS_ERR_UNSUPPORTED,
+					     "page size %" PRIu64 " with a %u-bit VA is not a valid arm64 "
+					     "translation regime", ps, walk_va);
+		if (va_act != va)
+			vms_layout_remarkf(l, "%" PRIu64 "-bit VA kernel running with %u-bit VAs "
+					   "(hardware without %s): tables walked as %u-bit", va, va_act,
+					   ps == 65536 ? "LVA" : "LPA2", walk_va);
+	} else {
+		/* No usable VMCOREINFO: find the geometry and the root in memory. */
+		if (opts->have_pgt_root)
+			return vms_error_fmt(VMS_ERR_NOT_FOUND, "a page-table root was given, but the "
+					     "page size and VA size are not known (no PAGESIZE / "
+					     "NUMBER(VA_BITS) in VMCOREINFO)");
+		if (!scan_for_root(l)) {
+			vms_layout_remarkf(l, "no VMCOREINFO page size / VA size and no table in memory "
+					   "that maps all RAM linearly: translation is unavailable");
+			l->page_size = ps ? (uint32_t)ps : 0;
+			return vms_layout_regions_finish(l);
+		}
+		from_scan = true;
+		va = va_act = l->arm64.va_walk;
+		vms_layout_set(l, VMS_LK_VA_BITS, va, VMS_SRC_PAGE_TABLES);
+		vms_layout_note(l, VMS_LK_VA_BITS, "the geometry the root was found with (a 52-bit "
+				"kernel falling back to 48 bits would show as 48)");
+		vms_layout_set(l, VMS_LK_VA_BITS_ACTUAL, va, VMS_SRC_PAGE_TABLES);
+	}
+	vms_layout_set(l, VMS_LK_PAGING_LEVELS, l->levels, VMS_SRC_DEFAULT);
+	err = vms_walk_cache_init(&l->cache, l->table_size);
+	if (err)
+		return err;
+	if (vnum(l, "NUMBER(KERNELPACMASK)", &v))
+		vms_layout_set(l, VMS_LK_KERNELPACMASK, v, VMS_SRC_VMCOREINFO);
+
+	detect_kimage_voffset(l);
+	if (!from_scan)
+		detect_root(l, opts);
+	detect_flip(l, (unsigned)va, &flip_by_tables);
+
+	/* PAGE_OFFSET as the kernel computes with it, and the effective start
+	 * of the linear map (a 52-bit kernel on 48-bit hardware lowers
+	 * memstart_addr instead of moving PAGE_OFFSET, since 5.11). */
+	if (l->arm64.flipped) {
+		l->arm64.page_offset_macro = neg_pow2((unsigned)va);
+		vms_layout_set(l, VMS_LK_PAGE_OFFSET_BASE, neg_pow2(va_act),
+			       from_scan ? VMS_SRC_PAGE_TABLES : VMS_SRC_DEFAULT);
+		vms_layout_note(l, VMS_LK_PAGE_OFFSET_BASE, "-2^%u%s", va_act,
+				va_act != va ? " (effective start; the PAGE_OFFSET macro is -2^VA_BITS)" : "");
+		vms_layout_set(l, VMS_LK_PAGE_END, neg_pow2(va_min(l, (unsigned)va) - 1), VMS_SRC_DEFAULT);
+	} else {
+		l->arm64.page_offset_macro = neg_pow2((unsigned)va - 1);
+		vms_layout_set(l, VMS_LK_PAGE_OFFSET_BASE, l->arm64.page_offset_macro,
+			       from_scan ? VMS_SRC_PAGE_TABLES : VMS_SRC_DEFAULT);
+		vms_layout_note(l, VMS_LK_PAGE_OFFSET_BASE, "-2^%u (pre-5.4 layout)", (unsigned)va - 1);
+		vms_layout_set(l, VMS_LK_PAGE_END, 0, VMS_SRC_DEFAULT);
+		vms_layout_note(l, VMS_LK_PAGE_END, "0: the linear map runs to the top");
+	}
+	if (vms_layout_known(l, VMS_LK_PGT_ROOT) && !vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET))
+		kimage_voffset_from_tables(l);
+	else if (vms_layout_known(l, VMS_LK_PGT_ROOT) && from_scan)
+		kimage_voffset_from_tables(l);
+	if (vms_layout_known(l, VMS_LK_PGT_ROOT) && vms_layout_vmci(l, "SYMBOL(swapper_pg_dir)") &&
+	    vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET) &&
+	    l->v[VMS_LK_PGT_ROOT].pub.source != VMS_SRC_SYMBOL) {
+		uint64_t sym = 0;
+		vms_layout_vmci_hex(l, "SYMBOL(swapper_pg_dir)", &sym);
+		cross_check(l, VMS_LK_PGT_ROOT, sym - vms_layout_val(l, VMS_LK_KIMAGE_VOFFSET),
+			    "SYMBOL(swapper_pg_dir) - kimage_voffset");
+	}
+	if (!vms_layout_known(l, VMS_LK_PGT_ROOT))
+		vms_layout_remarkf(l, "no page-table root: no SYMBOL(swapper_pg_dir) with kimage_voffset, "
+				   "and no plausible table found in memory; translation is unavailable");
+	(void)flip_by_tables;
+
+	detect_phys_offset(l);
+	if (!vms_layout_known(l, VMS_LK_PHYS_OFFSET))
+		vms_layout_remarkf(l, "PHYS_OFFSET unknown: the linear map cannot be translated by "
+				   "formula, and vmemmap (struct page of pfn 0) is unknown");
+
+	/* The root must translate back to itself through the linear map. */
+	if (vms_layout_known(l, VMS_LK_PGT_ROOT) && vms_layout_known(l, VMS_LK_PHYS_OFFSET)) {
+		uint64_t root = vms_layout_val(l, VMS_LK_PGT_ROOT), lin, pa;
+		lin = root - vms_layout_val(l, VMS_LK_PHYS_OFFSET) + l->arm64.page_offset_macro;
+		if (translate(l, lin, &pa) && pa == root)
+			vms_layout_note(l, VMS_LK_PGT_ROOT, "the linear map maps it at 0x%" PRIx64, lin);
+		else
+			vms_layout_remarkf(l, "the root 0x%" PRIx64 " is not mapped at its linear address "
+					   "0x%" PRIx64, root, lin);
+	}
+	/* mem_section is a linear-map pointer: one more check of PHYS_OFFSET. */
+	if (vms_layout_vmci_hex(l, "SYMBOL(mem_section)", &v)) {
+		uint64_t pa_t, pa_f;
+		if (translate(l, v, &pa_t) && lm_to_phys(l, v, &pa_f))
+			vms_layout_note(l, VMS_LK_PHYS_OFFSET, "SYMBOL(mem_section) %s",
+					pa_t == pa_f ? "translates consistently" : "does NOT translate as the "
+					"formula says");
+	}
+
+	/* KIMAGE_VADDR of the formulas gives the KASLR offset; the image
+	 * position then tells whether a KASAN shadow moved the ranges. */
+	formula_map(l, (unsigned)va, 0, &m);
+	detect_image_and_kaslr(l, &m, &img_lo, &img_hi);
+	detect_ranges(l, &m);
+	detect_vmemmap(l);
+	if (vms_layout_known(l, VMS_LK_KASLR_OFFSET) && vms_layout_known(l, VMS_LK_PGT_ROOT) &&
+	    img_lo && vms_layout_val(l, VMS_LK_KASLR_OFFSET) + m.kimage_vaddr != img_lo)
+		vms_layout_note(l, VMS_LK_KASLR_OFFSET, "the image mapping starts at 0x%" PRIx64
+				", KIMAGE_VADDR + offset is 0x%" PRIx64, img_lo,
+				m.kimage_vaddr + vms_layout_val(l, VMS_LK_KASLR_OFFSET));
+	if (from_scan)
+		vms_layout_remarkf(l, "without VMCOREINFO the kernel version, KASLR offset, KASAN and "
+				   "the 5.18+ ranges are unknown: module, vmalloc and vmemmap bounds "
+				   "are the newest kernel's formulas");
+	return build_regions(l, &m, img_lo, img_hi);
+}
+
+/* PA -> the linear-map VA, and the image alias when the tables map one. */
+static vms_error *a64_ptov(struct vms_layout *l, uint64_t pa, struct vms_ptov *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (vms_layout_known(l, VMS_LK_PHYS_OFFSET)) {
+		uint64_t va = pa - vms_layout_val(l, VMS_LK_PHYS_OFFSET) + l->arm64.page_offset_macro, back;
+		if (lm_to_phys(l, va, &back) && back == pa) {
+			out->have_direct = true;
+			out->direct = va;
+		}
+	}
+	if (vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET)) {
+		uint64_t va = pa + vms_layout_val(l, VMS_LK_KIMAGE_VOFFSET), got;
+		const struct vms_region *r = vms_region_of(l, va);
+		if (r && !strcmp(r->name, "kernel-image") && translate(l, va, &got) && got == pa) {
+			out->have_ktext = true;
+			out->ktext = va;
+		}
+	}
+	return NULL;
+}
+
+static const char *a64_key_label(enum vms_layout_key k)
+{
+	switch (k) {
+	case VMS_LK_PGT_ROOT: return "pgt_root";
+	case VMS_LK_KASLR_OFFSET: return "kaslr_offset";
+	case VMS_LK_PAGE_OFFSET_BASE: return "page_offset";
+	case VMS_LK_VMALLOC_BASE: return "vmalloc_start";
+	case VMS_LK_VMEMMAP_BASE: return "vmemmap";
+	case VMS_LK_KERNEL_IMAGE_SIZE: return "kernel_image_size";
+	case VMS_LK_STRUCT_PAGE_SIZE: return "struct_page_size";
+	case VMS_LK_PHYS_OFFSET: return "phys_offset";
+	case VMS_LK_KIMAGE_VOFFSET: return "kimage_voffset";
+	case VMS_LK_VMEMMAP_START: return "vmemmap_start";
+	case VMS_LK_MODULES_VADDR: return "modules_vaddr";
+	case VMS_LK_PAGE_END: return "page_end";
+	case VMS_LK_KERNELPACMASK: return "kernelpacmask";
+	default: return NULL;	/* phys_base, sme_mask; levels and VA sizes are plain */
+	}
+}
+
+const struct vms_arch_ops vms_arch_arm64 = {
+	.name = "arm64",
+	.detect = a64_detect,
+	.walk = a64_walk,
+	.foreach_leaf = a64_foreach_leaf,
+	.ptov = a64_ptov,
+	.key_label = a64_key_label,
+};
