@@ -11,6 +11,7 @@
 
 #include <vmscope/analyzer.h>
 #include "cli.h"
+#include "cmd-sym.h"
 #include "json.h"
 
 enum {
@@ -19,13 +20,14 @@ enum {
 	OPT_VIRT,
 	OPT_ZERO,
 	OPT_RAW,
+	OPT_VERIFY,
 };
 
 struct an_cmd {
 	const char *name;
 	const char *help;
 	struct cli_common c;
-	bool have_pgd, all, zero, raw, have_virt;
+	bool have_pgd, all, zero, raw, have_virt, verify;
 	uint64_t pgd, virt;
 	char **files;		/* dump files */
 	size_t nfiles;
@@ -52,6 +54,7 @@ static int an_parse(struct an_cmd *a, int argc, char **argv)
 		{ "virt", required_argument, NULL, OPT_VIRT },
 		{ "zero-excluded", no_argument, NULL, OPT_ZERO },
 		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool bad = false;
@@ -79,6 +82,11 @@ static int an_parse(struct an_cmd *a, int argc, char **argv)
 			break;
 		case OPT_ZERO: a->zero = true; break;
 		case OPT_RAW: a->raw = true; break;
+		case OPT_VERIFY:
+			if (strcmp(a->name, "layout"))
+				return cli_usage(a->name, "--verify is for layout");
+			a->verify = true;
+			break;
 		default: return cli_usage(a->name, "bad option");
 		}
 	}
@@ -167,7 +175,10 @@ static const char layout_help[] =
 	"and the named regions of the address space (ends are inclusive).  On arm64:\n"
 	"page size, VA_BITS and the runtime VA size, PAGE_OFFSET, PHYS_OFFSET,\n"
 	"kimage_voffset, modules/vmalloc/vmemmap starts and the struct page of pfn 0.\n\n"
-	"Options:\n" CLI_COMMON_HELP;
+	"Options:\n"
+	"      --verify           instead, read the bases from the kernel's own variables\n"
+	"                         (found through kallsyms) and compare: one line per value\n"
+	CLI_COMMON_HELP;
 
 int vms_cmd_layout(int argc, char **argv)
 {
@@ -181,6 +192,11 @@ int vms_cmd_layout(int argc, char **argv)
 		return cli_usage("layout", "unexpected argument '%s'", a.args[0]);
 	if ((rc = an_open(&a)) >= 0)
 		return rc;
+	if (a.verify) {
+		rc = vms_layout_verify(a.layout, NULL, NULL, a.c.json);
+		an_close(&a);
+		return rc;
+	}
 	l = a.layout;
 	if (a.c.json) {
 		struct json j;
