@@ -20,6 +20,15 @@ static const char *const pageflags_6x[] = {
 	"unevictable", "mlocked",
 };
 
+/* The same for Linux 6.11+ (PG_writeback moved to bit 1, PG_head to 6;
+ * PG_slab became a page type).  Anchors: PG_lru 5, PG_head 6. */
+static const char *const pageflags_611[] = {
+	"locked", "writeback", "referenced", "uptodate", "dirty", "lru", "head",
+	"waiters", "active", "workingset", "owner_priv_1", "owner_2", "arch_1",
+	"reserved", "private", "private_2", "reclaim", "swapbacked", "unevictable",
+	"mlocked",
+};
+
 static int number(vms_plugin_ctx *ctx, const char *name)
 {
 	int64_t v;
@@ -75,6 +84,15 @@ vms_error *pg_layout_load(vms_plugin_ctx *ctx, struct pg_layout *l)
 		l->pg_reserved = 12;
 		if (l->pg_head < 0)
 			l->pg_head = 16;
+	}
+	bool agree611 = l->pg_lru == 5 && l->pg_head == 6 && l->pg_slab < 0 &&
+			(l->pg_private < 0 || l->pg_private == 14) &&
+			(l->pg_swapbacked < 0 || l->pg_swapbacked == 17);
+	if (agree611) {
+		for (size_t i = 0; i < sizeof(pageflags_611) / sizeof(pageflags_611[0]); i++)
+			l->names[i] = pageflags_611[i];
+		l->names_from_table = true;
+		l->pg_reserved = 13;
 	}
 	/* VMCOREINFO's own numbers win. */
 	if (l->pg_lru >= 0 && l->pg_lru < 32) l->names[l->pg_lru] = "lru";
