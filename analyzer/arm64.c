@@ -568,13 +568,25 @@ static bool root_maps_ram(struct vms_layout *l, uint64_t root, uint64_t *lin_va,
 		vms_error_free(err);
 		if (err || got != (root & ~UINT64_C(7)))
 			continue;
+		/* 64 pages spread over RAM, the last one included: every one
+		 * that translates must sit where linearity says, and most
+		 * must translate (no-map holes are allowed). */
 		last = vms_layout_max_pa(l);
 		if (last > pa + l->page_size) {
-			last = (last - l->page_size) & ~(uint64_t)(l->page_size - 1);
-			err = a64_walk(l, root, va + (last - pa), &t);
-			got = t.paddr;
-			vms_error_free(err);
-			if (err || got != last)
+			uint64_t span = ((last - pa) & ~(uint64_t)(l->page_size - 1)) - l->page_size;
+			unsigned good = 0, bad = 0;
+			for (unsigned s = 1; s <= 64 && !bad; s++) {
+				uint64_t p = pa + ((span / 64 * s) & ~(uint64_t)(l->page_size - 1));
+				if (!vms_layout_pa_in_dump(l, p, 1))
+					continue;
+				err = a64_walk(l, root, va + (p - pa), &t);
+				if (!err && t.paddr == p)
+					good++;
+				else if (!err)
+					bad++;
+				vms_error_free(err);
+			}
+			if (bad || good < 32)
 				continue;
 		}
 		*lin_va = va;
@@ -584,6 +596,32 @@ static bool root_maps_ram(struct vms_layout *l, uint64_t root, uint64_t *lin_va,
 	}
 	l->scan_budget = saved_budget;
 	return ok;
+}
+
+/* The saved PC of a CPU stopped in the kernel is kernel text, which the
+ * kernel's tables map; firmware or leftover tables that happen to map RAM
+ * linearly do not.  True when no CPU state says anything. */
+static bool maps_cpu_pcs(struct vms_layout *l, uint64_t root)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < l->in.ncpus; i++) {
+		const struct vms_cpu_state *c = &l->in.cpus[i];
+		struct vms_translation t;
+		vms_error *err;
+		uint64_t pc;
+		if (!c->has_prstatus || c->nregs <= 32)
+			continue;
+		pc = c->regs[32];	/* pt_regs: x0..x30, sp, pc, pstate */
+		if (pc >> l->arm64.va_walk != UINT64_MAX >> l->arm64.va_walk)
+			continue;
+		any = true;
+		err = a64_walk(l, root, pc, &t);
+		vms_error_free(err);
+		if (!err)
+			return true;
+	}
+	return !any;
 }
 
 /* Without VMCOREINFO: try the granule/VA combinations the kernel builds,
@@ -621,12 +659,13 @@ static bool scan_for_root(struct vms_layout *l)
 					continue;
 				}
 				if (root_score(l, pa, buf) < 0 ||
-				    !root_maps_ram(l, pa, &lva, &lpa, &flipped))
+				    !root_maps_ram(l, pa, &lva, &lpa, &flipped) || !maps_cpu_pcs(l, pa))
 					continue;
 				vms_layout_set(l, VMS_LK_PGT_ROOT, pa, VMS_SRC_PAGE_TABLES);
 				vms_layout_note(l, VMS_LK_PGT_ROOT, "found by scanning memory with the %u KiB "
 						"granule and %u-bit VA for a table that maps all RAM linearly "
-						"(itself included)", l->page_size >> 10, l->arm64.va_walk);
+						"(itself included)%s", l->page_size >> 10, l->arm64.va_walk,
+						l->in.ncpus ? " and the CPUs' saved PCs" : "");
 				found = true;
 			}
 		}
@@ -656,6 +695,17 @@ static uint64_t kasan_size_from_image(struct vms_layout *l, unsigned va)
 			return ks;
 	}
 	return 0;
+}
+
+/* With a 52-bit kernel on smaller hardware the low part of vmemmap (for
+ * the unused linear range) is never mapped, and 6.9+ lets vmalloc use it. */
+static uint64_t vmemmap_used_start(const struct vms_layout *l, uint64_t start)
+{
+	uint64_t po = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE);
+
+	if (l->arm64.flipped && po > l->arm64.page_offset_macro)
+		start += (po - l->arm64.page_offset_macro) >> (l->arm64.page_shift - 6);
+	return start;
 }
 
 static void detect_ranges(struct vms_layout *l, struct a64_map *m)
@@ -693,7 +743,7 @@ static void detect_ranges(struct vms_layout *l, struct a64_map *m)
 	/* The page tables show where vmemmap really begins. */
 	if (vms_layout_known(l, VMS_LK_PGT_ROOT)) {
 		uint64_t root = vms_layout_val(l, VMS_LK_PGT_ROOT), va0, pa0;
-		uint64_t vs = vms_layout_val(l, VMS_LK_VMEMMAP_START);
+		uint64_t vs = vmemmap_used_start(l, vms_layout_val(l, VMS_LK_VMEMMAP_START));
 		if (lowest_mapped(l, root, vs, m->vmemmap_end ? m->vmemmap_end - 1 : vs, &va0, &pa0))
 			vms_layout_note(l, VMS_LK_VMEMMAP_START, "first vmemmap mapping at 0x%" PRIx64, va0);
 	}
@@ -985,7 +1035,7 @@ static vms_error *build_regions(struct vms_layout *l, const struct a64_map *m, u
 	ADD("bpf-jit", m->bpf_start, m->bpf_end);
 	ADD("modules", mv, m->modules_end);
 	ADD("vmalloc", vs, m->vmalloc_end);
-	ADD("vmemmap", vms, m->vmemmap_end);
+	ADD("vmemmap", vmemmap_used_start(l, vms), m->vmemmap_end);
 	ADD("pci-io", m->pci_start, m->pci_end);
 	ADD("fixmap", m->fixmap_start, m->fixmap_end);
 #undef ADD
@@ -1137,11 +1187,23 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 	detect_image_and_kaslr(l, &m, &img_lo, &img_hi);
 	detect_ranges(l, &m);
 	detect_vmemmap(l);
-	if (vms_layout_known(l, VMS_LK_KASLR_OFFSET) && vms_layout_known(l, VMS_LK_PGT_ROOT) &&
-	    img_lo && vms_layout_val(l, VMS_LK_KASLR_OFFSET) + m.kimage_vaddr != img_lo)
-		vms_layout_note(l, VMS_LK_KASLR_OFFSET, "the image mapping starts at 0x%" PRIx64
-				", KIMAGE_VADDR + offset is 0x%" PRIx64, img_lo,
-				m.kimage_vaddr + vms_layout_val(l, VMS_LK_KASLR_OFFSET));
+	if (vms_layout_known(l, VMS_LK_KASLR_OFFSET) && img_lo) {
+		/* _text = KIMAGE_VADDR + offset; its first 64 KiB (the image
+		 * header) may be left unmapped. */
+		uint64_t text = m.kimage_vaddr + vms_layout_val(l, VMS_LK_KASLR_OFFSET);
+		if (text <= img_lo && img_lo - text < 2 * MIB) {
+			if (text == img_lo)
+				vms_layout_note(l, VMS_LK_KASLR_OFFSET, "the page tables map _text there");
+			else
+				vms_layout_note(l, VMS_LK_KASLR_OFFSET, "the page tables map the image "
+						"from 0x%" PRIx64 ", _text is 0x%" PRIx64, img_lo, text);
+			img_lo = text;
+		} else {
+			l->v[VMS_LK_KASLR_OFFSET].pub.conflict = true;
+			vms_layout_note(l, VMS_LK_KASLR_OFFSET, "but the image mapping starts at 0x%" PRIx64
+					", not near KIMAGE_VADDR + offset = 0x%" PRIx64, img_lo, text);
+		}
+	}
 	if (from_scan)
 		vms_layout_remarkf(l, "without VMCOREINFO the kernel version, KASLR offset, KASAN and "
 				   "the 5.18+ ranges are unknown: module, vmalloc and vmemmap bounds "

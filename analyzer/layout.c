@@ -341,7 +341,13 @@ vms_error *vms_layout_detect_input(const struct vms_layout_input *in,
 		l->v[k].pub.note = l->v[k].note;
 	l->scan_budget = UINT64_C(1) << 28;
 	l->arch = in->arch;
-	switch (in->arch) {
+	/* Some writers (QEMU's arm64 kdump files) leave the machine unnamed;
+	 * VMCOREINFO keys only one arch exports then tell. */
+	if (l->arch == VMS_ARCH_UNKNOWN && vms_layout_vmci(l, "NUMBER(kimage_voffset)"))
+		l->arch = VMS_ARCH_ARM64;
+	else if (l->arch == VMS_ARCH_UNKNOWN && vms_layout_vmci(l, "SYMBOL(init_top_pgt)"))
+		l->arch = VMS_ARCH_X86_64;
+	switch (l->arch) {
 	case VMS_ARCH_X86_64:
 		l->ops = &vms_arch_x86_64;
 		break;
@@ -352,7 +358,7 @@ vms_error *vms_layout_detect_input(const struct vms_layout_input *in,
 		vms_layout_free(l);
 		return vms_error_fmt(VMS_ERR_UNSUPPORTED,
 				     "layout detection for the %s architecture is not implemented",
-				     vms_arch_name(in->arch));
+				     vms_arch_name(l->arch));
 	}
 	l->osver = parse_osrelease(vms_layout_vmci(l, "OSRELEASE"));
 	err = l->ops->detect(l, opts);
