@@ -19,37 +19,37 @@ PLUGIN_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -no-undefined
 vmsplugin_LTLIBRARIES = plugins/vmemmap.la plugins/direct-map.la plugins/vmalloc.la \
 	plugins/dmesg.la plugins/kasan-shadow.la plugins/kernel-text.la
 
-plugins_vmemmap_la_SOURCES = plugins/vmemmap.c plugins/page.h plugins/page.c
+plugins_vmemmap_la_SOURCES = plugins/vmemmap.c plugins/page.h plugins/page.c plugins/common.h
 plugins_vmemmap_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_vmemmap_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_vmemmap_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_vmemmap_la_LIBADD = libvmscope.la
 
-plugins_direct_map_la_SOURCES = plugins/direct-map.c plugins/page.h plugins/page.c
+plugins_direct_map_la_SOURCES = plugins/direct-map.c plugins/page.h plugins/page.c plugins/common.h
 plugins_direct_map_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_direct_map_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_direct_map_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_direct_map_la_LIBADD = libvmscope.la
 
-plugins_vmalloc_la_SOURCES = plugins/vmalloc.c
+plugins_vmalloc_la_SOURCES = plugins/vmalloc.c plugins/common.h
 plugins_vmalloc_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_vmalloc_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_vmalloc_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_vmalloc_la_LIBADD = libvmscope.la
 
-plugins_dmesg_la_SOURCES = plugins/dmesg.c
+plugins_dmesg_la_SOURCES = plugins/dmesg.c plugins/common.h
 plugins_dmesg_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_dmesg_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_dmesg_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_dmesg_la_LIBADD = libvmscope.la
 
-plugins_kasan_shadow_la_SOURCES = plugins/kasan-shadow.c
+plugins_kasan_shadow_la_SOURCES = plugins/kasan-shadow.c plugins/common.h
 plugins_kasan_shadow_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_kasan_shadow_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_kasan_shadow_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_kasan_shadow_la_LIBADD = libvmscope.la
 
-plugins_kernel_text_la_SOURCES = plugins/kernel-text.c
+plugins_kernel_text_la_SOURCES = plugins/kernel-text.c plugins/common.h
 plugins_kernel_text_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_kernel_text_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_kernel_text_la_LDFLAGS = $(PLUGIN_LDFLAGS)
