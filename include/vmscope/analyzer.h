@@ -208,6 +208,44 @@ VMS_EXPORT vms_error *vms_read_virt(vms_layout *layout, uint64_t va, void *buf, 
 			 unsigned int flags);
 
 
+/* ---- batch translation ------------------------------------------------ */
+
+/* A translator: a vms_layout plus what makes translating many addresses
+ * fast.  Linear runs of the direct map and kernel text are listed once (by
+ * one scan of their tables) and then translated arithmetically; everything
+ * else goes through a TLB-like cache keyed by page (or large page), which
+ * also remembers unmapped ranges.  Results are those of vms_vtop() exactly.
+ *
+ * A translator borrows its layout (free it first) and, like the layout, is
+ * for one thread at a time: for N threads open N dumps and layouts (opening
+ * reads only indexes) and make one translator on each. */
+typedef struct vms_xlator vms_xlator;
+
+VMS_EXPORT vms_error *vms_xlator_new(vms_layout *layout, vms_xlator **out);
+VMS_EXPORT void vms_xlator_free(vms_xlator *x);
+
+struct vms_xlate_result {
+	uint64_t paddr;
+	uint64_t page_size;	/* of the mapping that holds the address */
+	/* 0 when translated, else the enum vms_error_code vms_vtop() gives
+	 * (VMS_ERR_UNMAPPED, VMS_ERR_INVALID for non-canonical, ...).  Call
+	 * vms_vtop() on a failed address for the full message. */
+	int error;
+};
+
+/* Translates va[0..n-1] into out[0..n-1]; returns how many failed. */
+VMS_EXPORT size_t vms_xlator_vtop(vms_xlator *x, const uint64_t *va, size_t n,
+				  struct vms_xlate_result *out);
+
+/* Where the answers came from, for tuning and benchmarks. */
+struct vms_xlator_stats {
+	uint64_t linear;	/* from a linear run (direct map, kernel text) */
+	uint64_t tlb_hits;	/* from the cache, mapped or unmapped */
+	uint64_t walks;		/* page-table walks */
+	uint64_t nruns;		/* linear runs listed */
+};
+VMS_EXPORT void vms_xlator_stats(const vms_xlator *x, struct vms_xlator_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,2 @@
+#!/bin/sh
+# placeholder, see doc/performance.md
