@@ -9,14 +9,20 @@
  * only when asked for, so printing task_struct does not pull in the whole
  * type graph.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <dwarf.h>
 #include <libdwarf.h>
 
 #include "error-priv.h"
+#include "util.h"
 #include <vmscope/symbols.h>
 
 /* Bounds for hostile DWARF: chains of typedefs and qualifiers, and member
@@ -59,8 +65,21 @@ struct name_slot {
 	bool is_decl;
 };
 
+/* The file, mapped, as libdwarf's object access layer sees it. */
+struct elf_obj {
+	const uint8_t *map;
+	uint64_t size;
+	bool be;
+	uint16_t nsecs;
+	const uint8_t *shdrs;	/* 64-byte entries */
+	const uint8_t *shstr;
+	uint64_t shstr_size;
+};
+
 struct vms_types {
 	char *path;
+	struct elf_obj obj;
+	Dwarf_Obj_Access_Interface access;
 	Dwarf_Debug dbg;
 	bool cus_done;
 	size_t ncus_scanned;
@@ -356,7 +375,12 @@ static char *derived_name(struct vms_type *ty, const char *qual)
 			r = asprintf(&s, "%s%s*", tn, tn[strlen(tn) - 1] == '*' ? "" : " ");
 		break;
 	case VMS_TYPE_ARRAY:
-		r = asprintf(&s, "%s [%llu]", tn, (unsigned long long)ty->array_len);
+		/* int [2][3]: the outer dimension goes before the inner ones. */
+		if (tg && tg->kind == VMS_TYPE_ARRAY && strchr(tn, '['))
+			r = asprintf(&s, "%.*s[%llu]%s", (int)(strchr(tn, '[') - tn), tn,
+				     (unsigned long long)ty->array_len, strchr(tn, '['));
+		else
+			r = asprintf(&s, "%s [%llu]", tn, (unsigned long long)ty->array_len);
 		break;
 	case VMS_TYPE_QUALIFIED:
 		r = asprintf(&s, "%s %s", qual, tn);
@@ -722,10 +746,154 @@ static vms_error *scan_next_cu(struct vms_types *t, bool *more)
 	return err;
 }
 
+/* ---- object access ---------------------------------------------------- */
+
+/* libdwarf's own ELF reader copies every debug section into memory and
+ * applies the relocation sections a vmlinux carries (--emit-relocs: 250 MB
+ * of .rela.debug_info that only repeat what the linker already wrote), which
+ * takes seconds.  This access layer hands libdwarf the sections straight
+ * from a read-only mapping and applies no relocations (vmlinux is linked),
+ * so only the pages a lookup touches are ever read. */
+
+static int obj_section_info(void *o, Dwarf_Half i, Dwarf_Obj_Access_Section *out, int *error)
+{
+	struct elf_obj *e = o;
+	const uint8_t *sh;
+	uint32_t name;
+
+	if (i >= e->nsecs)
+		return DW_DLV_NO_ENTRY;
+	sh = e->shdrs + (size_t)i * 64;
+	name = vms_get32(sh, e->be);
+	memset(out, 0, sizeof(*out));
+	out->type = vms_get32(sh + 4, e->be);
+	out->addr = vms_get64(sh + 16, e->be);
+	out->size = vms_get64(sh + 32, e->be);
+	out->link = vms_get32(sh + 40, e->be);
+	out->info = vms_get32(sh + 44, e->be);
+	out->entrysize = vms_get64(sh + 56, e->be);
+	out->name = name < e->shstr_size && memchr(e->shstr + name, 0, e->shstr_size - name)
+		? (const char *)e->shstr + name : "";
+	/* Relocation sections are hidden: nothing is relocated. */
+	if (out->type == 4 /* SHT_RELA */ || out->type == 9 /* SHT_REL */) {
+		out->name = "";
+		out->link = out->info = 0;
+	}
+	(void)error;
+	return DW_DLV_OK;
+}
+
+static Dwarf_Endianness obj_byte_order(void *o)
+{
+	return ((struct elf_obj *)o)->be ? DW_OBJECT_MSB : DW_OBJECT_LSB;
+}
+
+static Dwarf_Small obj_eight(void *o)
+{
+	(void)o;
+	return 8;
+}
+
+static Dwarf_Unsigned obj_count(void *o)
+{
+	return ((struct elf_obj *)o)->nsecs;
+}
+
+static int obj_load(void *o, Dwarf_Half i, Dwarf_Small **data, int *error)
+{
+	struct elf_obj *e = o;
+	const uint8_t *sh;
+	uint64_t off, size, flags;
+
+	if (i >= e->nsecs)
+		return DW_DLV_NO_ENTRY;
+	sh = e->shdrs + (size_t)i * 64;
+	flags = vms_get64(sh + 8, e->be);
+	off = vms_get64(sh + 24, e->be);
+	size = vms_get64(sh + 32, e->be);
+	if (vms_get32(sh + 4, e->be) == 8 /* NOBITS */)
+		return DW_DLV_NO_ENTRY;
+	if (off > e->size || size > e->size - off || (flags & 0x800 /* SHF_COMPRESSED */)) {
+		*error = DW_DLE_ELF_SECT_ERR;
+		return DW_DLV_ERROR;
+	}
+	/* libdwarf does not write to loaded sections when nothing is
+	 * relocated; the mapping is private anyway. */
+	*data = (Dwarf_Small *)(uintptr_t)(e->map + off);
+	return DW_DLV_OK;
+}
+
+static const Dwarf_Obj_Access_Methods obj_methods = {
+	obj_section_info, obj_byte_order, obj_eight, obj_eight, obj_count, obj_load, NULL,
+};
+
+/* Maps the file and checks the ELF header and section table. */
+static vms_error *obj_map(const char *path, struct elf_obj *e)
+{
+	struct stat sb;
+	uint64_t shoff;
+	uint16_t shentsize, shstrndx;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	vms_error *err = NULL;
+
+	memset(e, 0, sizeof(*e));
+	if (fd < 0)
+		return vms_error_errno(path, errno, "cannot open");
+	if (fstat(fd, &sb) < 0) {
+		err = vms_error_errno(path, errno, "cannot stat");
+		goto out;
+	}
+	if (sb.st_size < 64) {
+		err = vms_error_at(VMS_ERR_CORRUPT, path, 0, "too small for an ELF file");
+		goto out;
+	}
+	e->size = (uint64_t)sb.st_size;
+	e->map = mmap(NULL, e->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (e->map == MAP_FAILED) {
+		e->map = NULL;
+		err = vms_error_errno(path, errno, "cannot map");
+		goto out;
+	}
+	if (memcmp(e->map, "\177ELF", 4) || e->map[4] != 2) {
+		err = vms_error_at(VMS_ERR_CORRUPT, path, 0, "not a 64-bit ELF file");
+		goto out;
+	}
+	e->be = e->map[5] == 2;
+	shoff = vms_get64(e->map + 40, e->be);
+	shentsize = vms_get16(e->map + 58, e->be);
+	e->nsecs = vms_get16(e->map + 60, e->be);
+	shstrndx = vms_get16(e->map + 62, e->be);
+	if (shentsize != 64 || !e->nsecs || shoff > e->size ||
+	    (uint64_t)e->nsecs * 64 > e->size - shoff || shstrndx >= e->nsecs) {
+		err = vms_error_at(VMS_ERR_CORRUPT, path, 40, "bad section header table");
+		goto out;
+	}
+	e->shdrs = e->map + shoff;
+	{
+		const uint8_t *sh = e->shdrs + (size_t)shstrndx * 64;
+		uint64_t off = vms_get64(sh + 24, e->be), size = vms_get64(sh + 32, e->be);
+		if (off > e->size || size > e->size - off) {
+			err = vms_error_at(VMS_ERR_CORRUPT, path, shoff + (uint64_t)shstrndx * 64,
+					   "section name table runs past the end of the file");
+			goto out;
+		}
+		e->shstr = e->map + off;
+		e->shstr_size = size;
+	}
+out:
+	close(fd);
+	if (err && e->map) {
+		munmap((void *)(uintptr_t)e->map, e->size);
+		e->map = NULL;
+	}
+	return err;
+}
+
 vms_error *vms_types_open(const char *path, vms_types **out)
 {
 	struct vms_types *t = calloc(1, sizeof(*t));
 	Dwarf_Error e = NULL;
+	vms_error *err;
 	int r;
 
 	*out = NULL;
@@ -733,15 +901,22 @@ vms_error *vms_types_open(const char *path, vms_types **out)
 		free(t);
 		return VMS_ENOMEM;
 	}
-	r = dwarf_init_path(path, NULL, 0, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &t->dbg,
-			    NULL, 0, NULL, &e);
+	if ((err = obj_map(path, &t->obj))) {
+		free(t->path);
+		free(t);
+		return err;
+	}
+	t->access.object = &t->obj;
+	t->access.methods = &obj_methods;
+	r = dwarf_object_init_b(&t->access, NULL, NULL, DW_GROUPNUMBER_ANY, &t->dbg, &e);
 	if (r != DW_DLV_OK) {
-		vms_error *err = vms_error_fmt(r == DW_DLV_NO_ENTRY ? VMS_ERR_UNSUPPORTED : VMS_ERR_CORRUPT,
-					       "%s: %s", path,
-					       r == DW_DLV_NO_ENTRY ? "no DWARF debug information (install the -dbg package's vmlinux)"
-								    : dwarf_errmsg(e));
+		err = vms_error_fmt(r == DW_DLV_NO_ENTRY ? VMS_ERR_UNSUPPORTED : VMS_ERR_CORRUPT,
+				    "%s: %s", path,
+				    r == DW_DLV_NO_ENTRY ? "no DWARF debug information (for a kernel, use the vmlinux of its -dbg package)"
+							 : dwarf_errmsg(e));
 		if (e)
 			dwarf_dealloc_error(NULL, e);
+		munmap((void *)(uintptr_t)t->obj.map, t->obj.size);
 		free(t->path);
 		free(t);
 		return err;
@@ -773,7 +948,8 @@ void vms_types_free(vms_types *t)
 		free(t->names[i].name);
 	free(t->names);
 	free(t->offs);
-	dwarf_finish(t->dbg, NULL);
+	dwarf_object_finish(t->dbg, NULL);
+	munmap((void *)(uintptr_t)t->obj.map, t->obj.size);
 	free(t->path);
 	free(t);
 }

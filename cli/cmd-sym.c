@@ -305,6 +305,20 @@ static const char whatis_help[] =
 	"With a dump, the vmlinux must match it.\n\n"
 	"Options:\n" SYM_OPTIONS_HELP CLI_COMMON_HELP;
 
+/* The name to show: anonymous structures as "struct {...}". */
+static const char *tname(const vms_type *t)
+{
+	const char *n = vms_type_name(t);
+	if (*n)
+		return n;
+	switch (vms_type_kind(t)) {
+	case VMS_TYPE_STRUCT: return "struct {...}";
+	case VMS_TYPE_UNION: return "union {...}";
+	case VMS_TYPE_ENUM: return "enum {...}";
+	default: return "?";
+	}
+}
+
 static void size_str(const vms_type *t, char *buf, size_t n)
 {
 	uint64_t sz;
@@ -343,11 +357,11 @@ static void whatis_text(const vms_type *t, uint64_t base, int indent, int depth)
 		}
 		if (m->bit_size)
 			printf("%*s%-32s %s:%u;\t/* %6" PRIu64 ":%u %4s */\n", indent, "",
-			       vms_type_name(m->type), m->name, m->bit_size, base + m->offset,
+			       tname(m->type), m->name, m->bit_size, base + m->offset,
 			       m->bit_offset, sz);
 		else
 			printf("%*s%-32s %s;\t/* %6" PRIu64 " %6s */\n", indent, "",
-			       vms_type_name(m->type), m->name, base + m->offset, sz);
+			       tname(m->type), m->name, base + m->offset, sz);
 	}
 }
 
@@ -381,7 +395,7 @@ static void whatis_json(struct json *j, const vms_type *t, int depth)
 			const vms_type *ms = vms_type_strip(m->type);
 			json_object_begin(j);
 			json_kv_string(j, "name", m->name);
-			json_kv_string(j, "type", vms_type_name(m->type));
+			json_kv_string(j, "type", tname(m->type));
 			json_kv_uint(j, "offset", m->offset);
 			json_key(j, "size");
 			if (vms_type_size(m->type, &sz))
@@ -572,13 +586,13 @@ static void print_members(struct printer *pr, const vms_type *st, uint64_t off, 
 		if (pr->j) {
 			json_object_begin(pr->j);
 			json_kv_string(pr->j, "name", m->name);
-			json_kv_string(pr->j, "type", vms_type_name(m->type));
+			json_kv_string(pr->j, "type", tname(m->type));
 			json_kv_uint(pr->j, "offset", m->offset);
 			print_value(pr, m->type, off + m->offset, m, indent, depth);
 			json_object_end(pr->j);
 		} else {
-			printf("%*s[0x%" PRIx64 "] %s %s%s = ", indent, "", m->offset,
-			       vms_type_name(m->type), m->name, "");
+			printf("%*s[0x%" PRIx64 "] %s %s = ", indent, "", m->offset,
+			       tname(m->type), m->name);
 			if (m->bit_size)
 				printf("(:%u) ", m->bit_size);
 			print_value(pr, m->type, off + m->offset, m, indent, depth);

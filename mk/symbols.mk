@@ -16,9 +16,9 @@ dist_man_MANS += doc/vmscope-sym.1 doc/vmscope-struct.1 doc/vmscope-whatis.1 doc
 # are compared with what the DWARF reader says, and a dump holding an
 # instance of its structures.
 check_PROGRAMS += tests/test-symbols tests/symbols-target
-tests_test_symbols_SOURCES = tests/test-symbols.c
+tests_test_symbols_SOURCES = tests/test-symbols.c tests/symbols-target.h
 tests_test_symbols_LDADD = libvmscope-internal.la
-tests_symbols_target_SOURCES = tests/symbols-target.c
+tests_symbols_target_SOURCES = tests/symbols-target.c tests/symbols-target.h
 tests_symbols_target_CFLAGS = $(AM_CFLAGS) -g -O0
 TESTS += tests/test-symbols tests/symbols.sh tests/symbols-real.sh
 EXTRA_DIST += tests/symbols.sh tests/symbols-real.sh tests/symbols-debuginfo.sh
