@@ -472,7 +472,9 @@ vms_error *vms_ptov(vms_layout *l, uint64_t pa, struct vms_ptov *out)
 		uint64_t pb = vms_layout_val(l, VMS_LK_PHYS_BASE);
 		uint64_t size = vms_layout_known(l, VMS_LK_KERNEL_IMAGE_SIZE)
 					? vms_layout_val(l, VMS_LK_KERNEL_IMAGE_SIZE) : (1u << 30);
-		if (pa >= pb && pa - pb < size) {
+		/* phys_base is often "negative" (the image sits below where
+		 * __START_KERNEL_map would put PA 0): wrap-around arithmetic. */
+		if (pa - pb < size) {
 			struct vms_translation t;
 			uint64_t va = UINT64_C(0xffffffff80000000) + (pa - pb);
 			vms_error *err = vms_vtop(l, va, &t);

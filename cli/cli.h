@@ -32,7 +32,8 @@ enum {
 
 #define CLI_COMMON_HELP                                                                 \
 	"      --json             machine-readable output (addresses as \"0x...\" strings)\n" \
-	"      --reader=KIND      native (default), libkdumpfile, or auto\n"             \
+	"      --reader=KIND      auto (default: native readers, libkdumpfile for other\n" \
+	"                         formats), native, or libkdumpfile\n"             \
 	"      --no-vmcoreinfo    ignore the dump's VMCOREINFO (to test detection without it)\n" \
 	"      --help             show this help\n"
 

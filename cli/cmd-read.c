@@ -12,12 +12,15 @@
 
 static const char read_help[] =
 	"Usage: vmscope read [OPTIONS] DUMP... --phys ADDR [LEN]\n"
-	"       vmscope read [OPTIONS] DUMP... --virt ADDR [LEN]   (see --virt --help)\n"
+	"       vmscope read [OPTIONS] DUMP... --virt ADDR [LEN]\n"
 	"Print LEN bytes (default 256; decimal, or hex with 0x) of physical memory at\n"
 	"ADDR (hex, 0x optional) as a hexdump.  Pages the dump does not hold\n"
-	"(excluded by filtering, lost, not in the dump) are reported as such.\n\n"
+	"(excluded by filtering, lost, not in the dump) are reported as such.\n"
+	"With --virt, ADDR is a kernel virtual address, translated through the\n"
+	"kernel's page tables (see vmscope-layout(1)).\n\n"
 	"Options:\n"
 	"      --phys ADDR        the physical address to read\n"
+	"      --virt ADDR        the kernel virtual address to read\n"
 	"      --raw              write the bytes themselves to standard output\n"
 	"      --zero-excluded    read missing pages as zeros instead of failing\n"
 	CLI_COMMON_HELP
@@ -72,7 +75,14 @@ int vms_cmd_read(int argc, char **argv)
 	vms_error *err;
 	uint8_t *buf;
 
-	/* Virtual reads go through the analyzer (cli/cmd-analyze.c). */
+	/* Virtual reads go through the analyzer (cli/cmd-analyze.c); --help
+	 * anywhere describes both forms. */
+	for (opt = 1; opt < argc; opt++) {
+		if (!strcmp(argv[opt], "--help")) {
+			fputs(read_help, stdout);
+			return CLI_EXIT_OK;
+		}
+	}
 	for (opt = 1; opt < argc; opt++)
 		if (!strcmp(argv[opt], "--virt") || !strncmp(argv[opt], "--virt=", 7))
 			return vms_cmd_read_virt(argc, argv);

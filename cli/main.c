@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd-decode.h"
 #include "config.h"
 
 struct command {
@@ -17,9 +18,13 @@ static const struct command commands[] = {
 	{ "layout", vms_cmd_layout, "the kernel's memory map in this dump: randomized bases, regions, how each was found" },
 	{ "vtop", vms_cmd_vtop, "translate virtual addresses, showing every page-table entry of the walk" },
 	{ "ptov", vms_cmd_ptov, "physical address to its direct-map (and kernel-text) addresses; --all for every mapping" },
-	{ "region", vms_cmd_region, "which region of the documented map an address is in, and its offset there" },
+	{ "region", vms_cmd_region, "which region of the documented memory map an address is in" },
 	{ "pfn2page", vms_cmd_pfn2page, "page frame number to the address of its struct page" },
 	{ "page2pfn", vms_cmd_page2pfn, "struct page address to its page frame number" },
+	{ "decode", vms_cmd_decode, "decode kernel addresses through the region's plugin (struct page, vmalloc area, symbol...)" },
+	{ "dmesg", vms_cmd_dmesg, "the kernel log from the printk ring buffer or log_buf" },
+	{ "plugins", vms_cmd_plugins, "list loaded decoder plugins: versions, ABI, regions, commands" },
+	{ "run", vms_cmd_run, "run a command a plugin adds (vmscope run CMD DUMP ARGS)" },
 	{ "read", vms_cmd_read, "hexdump physical (--phys) or virtual (--virt) memory, naming missing pages" },
 };
 

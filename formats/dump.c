@@ -327,6 +327,14 @@ vms_error *vms_dump_open_files(struct vms_file **files, size_t nfiles,
 			paths[i] = files[i]->path;
 		err = vms_lkdf_open(d, paths, nfiles);
 		free(paths);
+		if (err && d->opts.reader == VMS_READER_AUTO) {
+			/* Say first what vmscope itself made of the file. */
+			vms_error *e2 = vms_error_at(VMS_ERR_UNSUPPORTED, files[0]->path, 0,
+						     "not an ELF vmcore, kdump-compressed or flattened file (libkdumpfile: %s)",
+						     vms_error_message(err));
+			vms_error_free(err);
+			err = e2;
+		}
 		if (err)
 			goto fail;
 	}
