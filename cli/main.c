@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "cmd-decode.h"
+#include "cmd-sym.h"
 #include "config.h"
 
 struct command {
@@ -21,6 +22,10 @@ static const struct command commands[] = {
 	{ "region", vms_cmd_region, "which region of the documented memory map an address is in" },
 	{ "pfn2page", vms_cmd_pfn2page, "page frame number to the address of its struct page" },
 	{ "page2pfn", vms_cmd_page2pfn, "struct page address to its page frame number" },
+	{ "sym", vms_cmd_sym, "symbol to address and address to symbol+offset (kallsyms, System.map or vmlinux)" },
+	{ "struct", vms_cmd_struct, "print a kernel structure at an address, with member names, offsets and values" },
+	{ "whatis", vms_cmd_whatis, "the layout of a type: member offsets and sizes, like pahole" },
+	{ "ps", vms_cmd_ps, "the task list: pid, parent, state, task address, comm" },
 	{ "decode", vms_cmd_decode, "decode kernel addresses through the region's plugin (struct page, vmalloc area, symbol...)" },
 	{ "dmesg", vms_cmd_dmesg, "the kernel log from the printk ring buffer or log_buf" },
 	{ "plugins", vms_cmd_plugins, "list loaded decoder plugins: versions, ABI, regions, commands" },
