@@ -1,137 +1,321 @@
 #!/bin/sh
 # Layout detection and vtop on real QEMU dumps of Debian kernels, checked
 # against the ground truth (truth.json, see tests/real/README.md) and against
-# libkdumpfile's addrxlat.
+# libkdumpfile's addrxlat.  TAP.
 #
-#   tests/analyzer-real.sh [VMSCOPE] [CACHE_DIR]
+#   tests/analyzer-real.sh            (from `make check`; needs $VMSCOPE, $top_srcdir)
 #
-# For every x86_64 boot with a truth.json: `vmscope layout --json` with and
-# without VMCOREINFO must give the truth's phys_base, kaslr_offset,
-# page_offset_base, vmalloc_base, vmemmap_base and paging levels; then
-# `vmscope vtop` of >= 10,000 random mapped kernel addresses (direct map,
-# kernel text, vmemmap, vmalloc/modules samples) must match addrxlat.
-# Exits 77 (skip) when no real dumps exist or python3-kdumpfile is missing.
+# For every x86_64 boot, on every dump of it (each ELF, kdump, flattened and
+# split file or set):
+#   - `vmscope layout --json`, with and without VMCOREINFO, must give the
+#     truth's phys_base, kaslr_offset, page_offset_base, vmalloc_base,
+#     vmemmap_base and paging levels;
+#   - `vmscope vtop` of >= VMS_REAL_NADDR (10,000) random mapped kernel
+#     addresses (direct map, kernel image, vmemmap, vmalloc, modules,
+#     cpu-entry area) must give addrxlat's answer, and addresses addrxlat
+#     finds unmapped must be unmapped for vmscope too.  addrxlat (C API, via
+#     bench/xlate-lkdf) runs on the same file where it can, else on the
+#     boot's paging ELF (same stopped instant, same page tables); without
+#     VMCOREINFO it cannot set itself up, and only /proc/kcore is left;
+#   - direct-map translations must also match the guest's own /proc/kcore
+#     segments recorded in truth.json (an oracle outside both tools).
+# Skips (loudly) when the real dumps cannot be made; fails instead with
+# VMSCOPE_REQUIRE_REAL=1.
 set -u
-VMSCOPE=${1:-./vmscope}
-CACHE=${2:-${VMS_REAL_DIR:-$HOME/.cache/vmscope/real}}
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=.}"
+VMSCOPE=${VMSCOPE:-./vmscope}
 NADDR=${VMS_REAL_NADDR:-10000}
 
-if ! ls "$CACHE"/*/boots/*/truth.json >/dev/null 2>&1 &&
-   ! ls "$CACHE"/boots/*/truth.json >/dev/null 2>&1; then
-	echo "SKIP: no real dumps with truth.json under $CACHE (run tests/real/make-real-dumps.sh)"
-	exit 77
-fi
-if ! /usr/bin/python3 -c 'import kdumpfile, addrxlat' 2>/dev/null; then
-	echo "SKIP: python3 kdumpfile/addrxlat bindings are missing"
-	exit 77
+errf=${TMPDIR:-/tmp}/analyzer-real.$$.err
+boots=$(sh "$top_srcdir/tests/real-ensure.sh" 2>"$errf")
+rc=$?
+sed 's/^/# /' "$errf"
+why=$(grep -m1 '^real dumps' "$errf")
+rm -f "$errf"
+case $rc in
+0) ;;
+77)	echo "1..0 # SKIP ${why:-real dumps unavailable}"
+	exit 0 ;;
+*)	echo "Bail out! ${why:-real dumps unavailable} (VMSCOPE_REQUIRE_REAL=1)"
+	exit 1 ;;
+esac
+# libaddrxlat through its C API: bench/xlate-lkdf (built by `make`).
+XLATE_LKDF=${XLATE_LKDF:-$top_builddir/bench/xlate-lkdf}
+if [ ! -x "$XLATE_LKDF" ]; then
+	echo "Bail out! $XLATE_LKDF is missing (run make first)"
+	exit 1
 fi
 
-exec /usr/bin/python3 - "$VMSCOPE" "$CACHE" "$NADDR" <<'EOF'
-import glob, json, os, random, subprocess, sys
-import kdumpfile, addrxlat
+exec /usr/bin/python3 - "$VMSCOPE" "$boots" "$NADDR" "$XLATE_LKDF" <<'EOF'
+import glob, json, os, random, subprocess, sys, time
 
-vmscope, cache, naddr = sys.argv[1], sys.argv[2], int(sys.argv[3])
-fails = 0
-checked = 0
+vmscope, boots, naddr, xlate_lkdf = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+nunmapped = max(500, naddr // 10)
+KTEXT_MAP = 0xffffffff80000000      # __START_KERNEL_map
+T0 = time.time()
+
+n_tests = 0
+n_failed = 0
+
+def tap(ok, desc, diag=()):
+    global n_tests, n_failed
+    n_tests += 1
+    if not ok:
+        n_failed += 1
+    print("%s %d - %s" % ("ok" if ok else "not ok", n_tests, desc))
+    for line in diag:
+        print("#   " + line)
+    sys.stdout.flush()
+
+def skip(desc, why):
+    global n_tests
+    n_tests += 1
+    print("ok %d # SKIP %s: %s" % (n_tests, desc, why))
+
+def diag(msg):
+    print("# " + msg)
+    sys.stdout.flush()
 
 def run(args):
     p = subprocess.run([vmscope] + args, capture_output=True, text=True)
     return p.returncode, p.stdout, p.stderr
 
-def fail(msg):
-    global fails
-    fails += 1
-    print("not ok:", msg)
+def hexint(v):
+    return v if isinstance(v, int) else int(v, 16) if isinstance(v, str) and v.startswith("0x") else int(v)
 
-truths = sorted(glob.glob(os.path.join(cache, "*/boots/*/truth.json")) +
-                glob.glob(os.path.join(cache, "boots/*/truth.json")))
+def value(t, key):
+    v = t.get(key)
+    if isinstance(v, dict):
+        v = v.get("value")
+    return v
+
+def dump_sets(t, bdir):
+    """(label, [paths]) for every dump of the boot; split parts grouped."""
+    sets, splits = [], {}
+    for f in t.get("files", []):
+        name = f["name"]
+        if f.get("split_parts"):
+            splits.setdefault(name.rsplit(".", 1)[0], []).append((f.get("split_index", 0), name))
+            continue
+        sets.append((name, [os.path.join(bdir, name)]))
+    for base, parts in sorted(splits.items()):
+        parts.sort()
+        sets.append(("%s.{%s}" % (base, ",".join(n.rsplit(".", 1)[1] for _, n in parts)),
+                     [os.path.join(bdir, n) for _, n in parts]))
+    return sets
+
+class Oracle:
+    """libaddrxlat's KVADDR -> MACHPHYSADDR translation on one dump file,
+    through its C API (bench/xlate-lkdf; the Python bindings of 0.5.1 cannot
+    read page tables).  answers(vas) -> {va: pa | UNMAPPED | None (undecided)}."""
+    def __init__(self, path):
+        self.path = path
+
+    def answers(self, vas):
+        p = subprocess.run([xlate_lkdf, self.path], input="".join("%x\n" % v for v in vas),
+                           capture_output=True, text=True)
+        if p.returncode not in (0, 1):
+            raise RuntimeError("xlate-lkdf %s: exit %d: %s" % (os.path.basename(self.path),
+                               p.returncode, p.stderr.strip()))
+        res = {}
+        for line in p.stdout.splitlines()[1:]:
+            inp, pa, err = (line.split("\t") + ["", ""])[:3]
+            va = int(inp, 16)
+            if pa:
+                res[va] = int(pa, 16)
+            elif "not present" in err or err == "No way to translate":
+                res[va] = UNMAPPED      # a level not present, or non-canonical
+            else:
+                res[va] = None          # cannot tell (missing data, ...)
+        return res
+
+UNMAPPED = "unmapped"
+
+def vtop_many(paths, vas):
+    """vmscope's answers: ({va: pa or UNMAPPED}, {va: error text})."""
+    res, errs = {}, {}
+    for i in range(0, len(vas), 2500):
+        part = vas[i:i + 2500]
+        rc, out, err = run(["vtop", "--json"] + paths + ["0x%x" % v for v in part])
+        try:
+            tr = json.loads(out)["translations"]
+        except ValueError:
+            raise RuntimeError("vtop output is not JSON (exit %d): %s" % (rc, err.strip()[:300]))
+        if len(tr) != len(part):
+            raise RuntimeError("vtop gave %d answers for %d addresses" % (len(tr), len(part)))
+        for va, r in zip(part, tr):
+            if "paddr" in r:
+                res[va] = int(r["paddr"], 16)
+            else:
+                res[va] = UNMAPPED
+                errs[va] = r.get("error", "?")
+    return res, errs
+
+def candidates(t, rnd, n):
+    """n random kernel addresses, weighted towards mapped regions."""
+    ksym = t.get("kallsyms", {})
+    pob = hexint(value(t, "page_offset_base"))
+    vmb = hexint(value(t, "vmalloc_base"))
+    vmm = hexint(value(t, "vmemmap_base"))
+    ram_top = max(hexint(r["end"]) for r in t["ram_ranges"]) + 1
+    text = hexint(ksym.get("_text", "0x%x" % (0xffffffff81000000 + hexint(value(t, "kaslr_offset") or 0))))
+    end = hexint(ksym.get("_end", "0x%x" % (text + (48 << 20))))
+    mods = [int(m.split()[-1], 16) for m in t.get("modules", []) if m.split()[-1].startswith("0x")]
+    kinds = [
+        (0.35, lambda: pob + rnd.randrange(0, ram_top + (64 << 20))),   # and a little past RAM
+        (0.15, lambda: text + rnd.randrange(0, end - text + (4 << 20))),
+        (0.15, lambda: vmm + rnd.randrange(0, (ram_top >> 12) * 64 + (1 << 20))),
+        (0.15, lambda: vmb + rnd.randrange(0, 64 << 20)),
+        (0.05, lambda: vmb + rnd.randrange(0, 1 << 40)),
+        (0.05, lambda: (rnd.choice(mods) if mods else 0xffffffffc0000000) + rnd.randrange(-(1 << 20), 1 << 20)),
+        (0.05, lambda: 0xfffffe0000000000 + rnd.randrange(0, 4 << 20)),   # cpu-entry area
+        (0.05, lambda: rnd.randrange(0xff00000000000000, 1 << 64)),      # anywhere high
+    ]
+    out = []
+    for _ in range(n):
+        r = rnd.random()
+        for w, f in kinds:
+            if r < w:
+                break
+            r -= w
+        out.append(f() & ((1 << 64) - 1))
+    return out
+
+def sample(t, oracle, rnd):
+    """(mapped {va: pa}, unmapped [va], undecided count) from the oracle."""
+    mapped, unmapped, undecided = {}, [], 0
+    for _ in range(8):
+        if len(mapped) >= naddr:
+            break
+        ans = oracle.answers(candidates(t, rnd, 2 * (naddr - len(mapped)) + 100))
+        for va, pa in ans.items():
+            if pa is None:
+                undecided += 1
+            elif pa == UNMAPPED:
+                if len(unmapped) < nunmapped:
+                    unmapped.append(va)
+            elif len(mapped) < naddr:
+                mapped[va] = pa
+    return mapped, unmapped, undecided
+
+truths = sorted(glob.glob(os.path.join(boots, "*", "truth.json")))
+diag("boots folder %s: %d boots" % (boots, len(truths)))
 for tpath in truths:
     t = json.load(open(tpath))
-    if t.get("arch", {}).get("value", t.get("arch")) not in ("x86_64", None):
-        continue
     bdir = os.path.dirname(tpath)
-    # The ELF dumps: QEMU with and without paging; kdump-compressed too.
-    dumps = [f["name"] for f in t.get("files", []) if f["format"] in ("elf", "kdump-compressed")
-             and not f["name"].startswith("mdf-split")]
-    if not dumps:
+    boot = os.path.basename(bdir)
+    arch = value(t, "arch")
+    if arch != "x86_64":
+        skip(boot, "analyzer-real checks x86_64 boots; this one is %s" % arch)
         continue
-    want = {k: (t.get(k) or {}).get("value") for k in
+    tb = time.time()
+    sets = dump_sets(t, bdir)
+    want = {k: value(t, k) for k in
             ("phys_base", "kaslr_offset", "page_offset_base", "vmalloc_base", "vmemmap_base")}
-    levels = (t.get("paging_levels") or {}).get("value")
-    for name in dumps:
-        path = os.path.join(bdir, name)
+    levels = value(t, "paging_levels")
+
+    # ---- layout, with and without VMCOREINFO
+    for label, paths in sets:
         for novmci in (False, True):
-            args = ["layout", "--json"] + (["--no-vmcoreinfo"] if novmci else []) + [path]
-            rc, out, err = run(args)
-            tag = "%s/%s%s" % (os.path.basename(bdir), name, " (no vmcoreinfo)" if novmci else "")
+            tag = "%s %s: layout%s" % (boot, label, " without VMCOREINFO" if novmci else "")
+            rc, out, err = run(["layout", "--json"] + (["--no-vmcoreinfo"] if novmci else []) + paths)
             if rc != 0:
-                fail("%s: layout failed: %s" % (tag, err.strip()))
+                tap(False, tag, ["vmscope layout failed (exit %d): %s" % (rc, err.strip())])
                 continue
             lay = json.loads(out)
+            bad = []
             for k, v in want.items():
                 if v is None:
                     continue
                 got = (lay.get(k) or {}).get("value")
-                checked += 1
-                if got is None or int(got, 16) != int(v, 16):
-                    fail("%s: %s = %s (%s), truth %s" % (tag, k, got, lay.get(k, {}).get("source"), v))
-            if levels is not None:
-                checked += 1
-                if lay["paging_levels"] != int(levels):
-                    fail("%s: paging_levels %s, truth %s" % (tag, lay["paging_levels"], levels))
-    # vtop against addrxlat, on the first ELF dump.
-    elf = next((d for d in dumps if d.endswith(".elf") or "elf" in d), dumps[0])
-    path = os.path.join(bdir, elf)
-    k = kdumpfile.kdumpfile(path)
-    k.attr["addrxlat.ostype"] = "linux"
-    ctx, sy = k.get_addrxlat_ctx(), k.get_addrxlat_sys()
-    def ax(va):
-        a = addrxlat.FullAddress(addrxlat.KVADDR, va)
+                if got is None or int(got, 16) != hexint(v):
+                    bad.append("%s = %s (source %s: %s), truth %s" % (
+                        k, got, (lay.get(k) or {}).get("source"), (lay.get(k) or {}).get("note"), v))
+            if levels is not None and lay.get("paging_levels") != int(levels):
+                bad.append("paging_levels %s, truth %s" % (lay.get("paging_levels"), levels))
+            if lay.get("arch") != "x86_64":
+                bad.append("arch %s" % lay.get("arch"))
+            tap(not bad, tag, bad)
+
+    # ---- vtop against addrxlat and the guest's /proc/kcore
+    # /proc/kcore's linear segments (direct map over RAM, kernel image)
+    kseg = [(hexint(s["vaddr"]), hexint(s["paddr"]), hexint(s["size"]))
+            for s in t.get("kcore_segments", []) if hexint(s["paddr"]) != (1 << 64) - 1]
+    def kcore_pa(va):
+        for v, p, sz in kseg:
+            if v <= va < v + sz:
+                return p + va - v
+        return None
+
+    ref_path = os.path.join(bdir, "elf-paging.vmcore")
+    rnd = random.Random(boot)
+    ref = Oracle(ref_path)
+    try:
+        mapped, unmapped, undecided = sample(t, ref, rnd)
+        ref_ok, ref_why = True, ""
+    except RuntimeError as e:
+        # libaddrxlat needs VMCOREINFO to set itself up; then only the guest's
+        # own view is left as an oracle (direct map and kernel image).
+        ref_ok, ref_why = False, str(e)
+        diag("%s: no addrxlat oracle: %s" % (boot, ref_why))
+        mapped, unmapped, undecided = {}, [], 0
+        for va in candidates(t, rnd, 6 * naddr):
+            k = kcore_pa(va)
+            if k is not None and len(mapped) < naddr:
+                mapped[va] = k
+    diag("%s: %d mapped and %d unmapped sample addresses (%s), %d undecided"
+         % (boot, len(mapped), len(unmapped), "addrxlat on elf-paging.vmcore" if ref_ok
+            else "guest /proc/kcore", undecided))
+    tap(len(mapped) >= naddr, "%s: >= %d mapped sample addresses" % (boot, naddr),
+        [] if len(mapped) >= naddr else ["only %d found" % len(mapped)])
+    vas = list(mapped) + unmapped
+    ref_ans = dict(mapped)
+    ref_ans.update((va, UNMAPPED) for va in unmapped)
+
+    for label, paths in sets:
+        tag = "%s %s: vtop of %d mapped and %d unmapped addresses" % (boot, label, len(mapped), len(unmapped))
+        want, oname, notes = ref_ans, ("addrxlat on elf-paging.vmcore" if ref_ok else "/proc/kcore only"), []
+        if ref_ok and len(paths) == 1 and os.path.basename(paths[0]) != "elf-paging.vmcore":
+            # addrxlat on this very file where it can; QEMU's kdump header
+            # carries a bogus phys_base that leaves libaddrxlat unable to
+            # translate, so it must work on most of the sample to count.
+            try:
+                own = Oracle(paths[0]).answers(vas)
+                hits = sum(1 for va in mapped if own.get(va) == mapped[va])
+                if hits >= len(mapped) // 2:
+                    want, oname = own, "addrxlat on this file"
+                else:
+                    notes.append("addrxlat on this file agrees with the paging ELF on only %d of %d "
+                                 "mapped addresses; using the paging ELF's answers" % (hits, len(mapped)))
+            except RuntimeError as e:
+                notes.append("addrxlat cannot use this file (%s); using the paging ELF's answers" % e)
         try:
-            a.conv(addrxlat.MACHPHYSADDR, ctx, sy)
-            return a.addr
-        except Exception:
-            return None
-    rnd = random.Random(1234)
-    pob = int(want["page_offset_base"], 16)
-    vmm = int(want["vmemmap_base"], 16)
-    vmb = int(want["vmalloc_base"], 16)
-    text = 0xffffffff81000000 + int(want["kaslr_offset"] or "0x0", 16)
-    ram = t.get("memory_mib", {}).get("value") if isinstance(t.get("memory_mib"), dict) else None
-    ram = int(ram or 512) << 20
-    addrs = []
-    tries = 0
-    while len(addrs) < naddr and tries < 50 * naddr:
-        tries += 1
-        r = rnd.random()
-        if r < 0.45:
-            va = pob + rnd.randrange(0, ram)
-        elif r < 0.65:
-            va = text + rnd.randrange(0, 24 << 20)
-        elif r < 0.85:
-            va = vmm + rnd.randrange(0, (ram >> 12) * 64)
-        elif r < 0.95:
-            va = vmb + rnd.randrange(0, 1 << 32)
-        else:
-            va = 0xffffffffc0000000 + rnd.randrange(0, 1 << 28)
-        pa = ax(va)
-        if pa is not None:
-            addrs.append((va, pa))
-    chunk = 2000
-    mism = 0
-    for i in range(0, len(addrs), chunk):
-        part = addrs[i:i + chunk]
-        rc, out, err = run(["vtop", "--json", path] + ["0x%x" % va for va, _ in part])
-        res = json.loads(out)["translations"]
-        for (va, pa), r in zip(part, res):
-            checked += 1
-            if "paddr" not in r or int(r["paddr"], 16) != pa:
-                mism += 1
-                if mism <= 10:
-                    fail("%s: vtop 0x%x = %s, addrxlat 0x%x" % (elf, va, r.get("paddr", r.get("error")), pa))
-    if mism > 10:
-        fail("%s: %d more vtop mismatches" % (elf, mism - 10))
-    print("# %s: %d addresses compared with addrxlat, %d mismatches" % (elf, len(addrs), mism))
-print("%d checks, %d failures" % (checked, fails))
-sys.exit(1 if fails else 0)
+            got, errs = vtop_many(paths, vas)
+        except RuntimeError as e:
+            tap(False, tag, [str(e)])
+            continue
+        bad, nk, ndec = [], 0, 0
+        def show(x, va=None):
+            if x == UNMAPPED:
+                return "unmapped" + (" (%s)" % errs[va] if va in errs else "")
+            return "undecided" if x is None else "0x%x" % x
+        for va in vas:
+            w, g = want.get(va), got.get(va)
+            if w is not None:
+                ndec += 1
+                if w != g:
+                    bad.append("0x%x: vmscope %s, %s %s" % (va, show(g, va), oname, show(w)))
+            k = kcore_pa(va)
+            if k is not None:
+                nk += 1
+                if g != k:
+                    bad.append("0x%x: vmscope %s, guest /proc/kcore 0x%x" % (va, show(g, va), k))
+        tap(not bad, tag + " (%d against %s, %d against /proc/kcore)" % (ndec, oname, nk),
+            notes + bad[:12] + (["... %d more" % (len(bad) - 12)] if len(bad) > 12 else []))
+    diag("%s: done in %.1fs" % (boot, time.time() - tb))
+
+diag("total %.1fs" % (time.time() - T0))
+print("1..%d" % n_tests)
+sys.exit(1 if n_failed else 0)
 EOF
