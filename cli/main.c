@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cmd-decode.h"
 #include "cmd-sym.h"
+#include "cmd-xlate.h"
 #include "config.h"
 
 struct command {
@@ -22,6 +23,7 @@ static const struct command commands[] = {
 	{ "region", vms_cmd_region, "which region of the documented memory map an address is in" },
 	{ "pfn2page", vms_cmd_pfn2page, "page frame number to the address of its struct page" },
 	{ "page2pfn", vms_cmd_page2pfn, "struct page address to its page frame number" },
+	{ "xlate", vms_cmd_xlate, "translate a stream of addresses (stdin, one a line) in order: tsv/csv/jsonl, -j N" },
 	{ "sym", vms_cmd_sym, "symbol to address and address to symbol+offset (kallsyms, System.map or vmlinux)" },
 	{ "struct", vms_cmd_struct, "print a kernel structure at an address, with member names, offsets and values" },
 	{ "whatis", vms_cmd_whatis, "the layout of a type: member offsets and sizes, like pahole" },
