@@ -627,7 +627,7 @@ static bool maps_cpu_pcs(struct vms_layout *l, uint64_t root)
 /* Without VMCOREINFO: try the granule/VA combinations the kernel builds,
  * most common first, over the first 16 GiB of the dump, for a page that is
  * a plausible top-level table mapping all RAM linearly. */
-static bool scan_for_root(struct vms_layout *l)
+static bool scan_for_root(struct vms_layout *l, unsigned only_ps, unsigned only_va)
 {
 	static const struct { unsigned ps, va; } geo[] = {
 		{ 12, 48 }, { 12, 39 }, { 16, 48 }, { 16, 42 }, { 14, 48 }, { 14, 47 },
@@ -642,6 +642,9 @@ static bool scan_for_root(struct vms_layout *l)
 	}
 	for (size_t g = 0; g < sizeof(geo) / sizeof(geo[0]) && !found; g++) {
 		uint64_t budget = (16 * GIB) >> geo[g].ps;
+		/* What VMCOREINFO does say narrows the search. */
+		if ((only_ps && geo[g].ps != only_ps) || (only_va && geo[g].va != only_va))
+			continue;
 		if (!set_geometry(l, geo[g].ps, geo[g].va, geo[g].va == 52))
 			continue;
 		if (vms_walk_cache_init(&l->cache, l->table_size))
@@ -1046,7 +1049,7 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 {
 	uint64_t v, ps = 0, va = 0, t1sz, pa_bits = 0, img_lo, img_hi;
 	unsigned va_act, walk_va;
-	bool from_scan = false, flip_by_tables;
+	bool from_scan = false, root_scanned = false, flip_by_tables;
 	struct a64_map m;
 	vms_error *err;
 
@@ -1097,7 +1100,8 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 			return vms_error_fmt(VMS_ERR_NOT_FOUND, "a page-table root was given, but the "
 					     "page size and VA size are not known (no PAGESIZE / "
 					     "NUMBER(VA_BITS) in VMCOREINFO)");
-		if (!scan_for_root(l)) {
+		if (!scan_for_root(l, ps == 4096 ? 12 : ps == 16384 ? 14 : ps == 65536 ? 16 : 0,
+				   (unsigned)va)) {
 			vms_layout_remarkf(l, "no VMCOREINFO page size / VA size and no table in memory "
 					   "that maps all RAM linearly: translation is unavailable");
 			l->page_size = ps ? (uint32_t)ps : 0;
@@ -1120,6 +1124,22 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 	detect_kimage_voffset(l);
 	if (!from_scan)
 		detect_root(l, opts);
+	if (!vms_layout_known(l, VMS_LK_PGT_ROOT) && !opts->have_pgt_root) {
+		/* Before 4.12 VMCOREINFO has no kimage_voffset: search memory
+		 * with the geometry it does give. */
+		unsigned keep_ps = l->arm64.page_shift, keep_va = l->arm64.va_walk;
+		enum vms_arm64_pte keep_pte = l->arm64.pte;
+		if (scan_for_root(l, keep_ps, keep_va)) {
+			root_scanned = true;
+			vms_layout_remarkf(l, "no SYMBOL(swapper_pg_dir) with kimage_voffset: the root "
+					   "was found by scanning memory");
+		} else {
+			set_geometry(l, keep_ps, keep_va, keep_pte == VMS_A64_PTE_LPA);
+		}
+		err = vms_walk_cache_init(&l->cache, l->table_size);
+		if (err)
+			return err;
+	}
 	detect_flip(l, (unsigned)va, &flip_by_tables);
 
 	/* PAGE_OFFSET as the kernel computes with it, and the effective start
@@ -1142,7 +1162,7 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 	}
 	if (vms_layout_known(l, VMS_LK_PGT_ROOT) && !vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET))
 		kimage_voffset_from_tables(l);
-	else if (vms_layout_known(l, VMS_LK_PGT_ROOT) && from_scan)
+	else if (vms_layout_known(l, VMS_LK_PGT_ROOT) && (from_scan || root_scanned))
 		kimage_voffset_from_tables(l);
 	if (vms_layout_known(l, VMS_LK_PGT_ROOT) && vms_layout_vmci(l, "SYMBOL(swapper_pg_dir)") &&
 	    vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET) &&

@@ -742,6 +742,31 @@ static void test_no_vmcoreinfo(void)
 		vms_layout_free(l);
 		mem_free(&k.m);
 	}
+	/* 4.11-like VMCOREINFO: PAGESIZE and OSRELEASE but no VA_BITS and no
+	 * kimage_voffset: the scan is narrowed to the granule and finds the
+	 * root, the version decides the layout. */
+	{
+		struct kern k;
+		vms_layout *l;
+		build_kernel(&k, 16, 48, 48, 48, false, false, 0x040b00);
+		struct mem *m = &k.m;
+		size_t keep = 0;
+		for (size_t i = 0; i < m->nkv; i++)
+			if (!strcmp(m->kv[i][0], "PAGESIZE") || !strcmp(m->kv[i][0], "OSRELEASE"))
+				memcpy(m->kv[keep++], m->kv[i], sizeof(m->kv[i]));
+		m->nkv = keep;
+		vms_error *err = detect(&k, false, &l);
+		CHECK(!err && vms_layout_get(l, VMS_LK_PGT_ROOT)->value == k.root &&
+		      vms_layout_get(l, VMS_LK_PAGE_OFFSET_BASE)->value == k.page_offset &&
+		      vms_layout_get(l, VMS_LK_KIMAGE_VOFFSET)->value == k.kimage_voffset,
+		      "4.11-like VMCOREINFO (PAGESIZE, OSRELEASE only), 64K/48 pre-5.4: root 0x%" PRIx64
+		      ", page_offset 0x%" PRIx64, err ? 0 : vms_layout_get(l, VMS_LK_PGT_ROOT)->value,
+		      err ? 0 : vms_layout_get(l, VMS_LK_PAGE_OFFSET_BASE)->value);
+		if (!err)
+			vms_layout_free(l);
+		vms_error_free(err);
+		mem_free(&k.m);
+	}
 	/* Nothing to find: an empty dump says so instead of failing. */
 	struct kern k;
 	vms_layout *l;
