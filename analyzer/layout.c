@@ -355,10 +355,11 @@ vms_error *vms_layout_detect_input(const struct vms_layout_input *in,
 		l->ops = &vms_arch_arm64;
 		break;
 	default:
+		err = vms_error_fmt(VMS_ERR_UNSUPPORTED,
+				    "layout detection for the %s architecture is not implemented",
+				    vms_arch_name(l->arch));
 		vms_layout_free(l);
-		return vms_error_fmt(VMS_ERR_UNSUPPORTED,
-				     "layout detection for the %s architecture is not implemented",
-				     vms_arch_name(l->arch));
+		return err;
 	}
 	l->osver = parse_osrelease(vms_layout_vmci(l, "OSRELEASE"));
 	err = l->ops->detect(l, opts);

@@ -795,7 +795,9 @@ static uint64_t expect_direct_end(const char *dir, const char *name)
 	uint64_t end = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s.expect", dir, name);
+	int n = snprintf(path, sizeof(path), "%s/%s.expect", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return 0;
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -912,8 +914,9 @@ static void test_peer(const char *root)
 	CHECK(n >= 3, "peer: %zu aarch64 cases", n);
 	for (size_t i = 0; i < n; i++) {
 		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", root, names[i]);
-		test_peer_case(path);
+		int len = snprintf(path, sizeof(path), "%s/%s", root, names[i]);
+		if (len > 0 && (size_t)len < sizeof(path))
+			test_peer_case(path);
 		free(names[i]);
 	}
 }
