@@ -330,7 +330,10 @@ int main(int argc, char **argv)
 		if (!d[k])
 			goto out;
 	}
-	if (vms_dump_arch(d[0]) != vms_dump_arch(d[1]) ||
+	/* An unknown arch is the reader's shortcoming (reported by other
+	 * tests), not a reason to leave the bytes unchecked. */
+	if ((vms_dump_arch(d[0]) != vms_dump_arch(d[1]) && vms_dump_arch(d[0]) != VMS_ARCH_UNKNOWN &&
+	     vms_dump_arch(d[1]) != VMS_ARCH_UNKNOWN) ||
 	    vms_dump_page_size(d[0]) != vms_dump_page_size(d[1])) {
 		printf("samepages: A is %s with %" PRIu32 "-byte pages, B is %s with %" PRIu32
 		       "-byte pages\n", vms_arch_name(vms_dump_arch(d[0])),
