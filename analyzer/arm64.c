@@ -514,7 +514,7 @@ static void formula_map(const struct vms_layout *l, unsigned va, uint64_t kasan_
 
 /* A page that may be a kernel top-level table under the current geometry:
  * at least two valid entries, no garbage, all pointing into the dump. */
-static int root_score(struct vms_layout *l, uint64_t pa, const uint8_t *buf)
+static int root_score(struct vms_layout *l, const uint8_t *buf)
 {
 	int score = 0;
 
@@ -542,7 +542,6 @@ static int root_score(struct vms_layout *l, uint64_t pa, const uint8_t *buf)
 	for (unsigned i = l->arm64.top_entries; i < l->table_size / 8; i++)
 		if (vms_get64le(buf + i * 8))
 			return -1;
-	(void)pa;
 	return score >= 2 ? score : -1;
 }
 
@@ -661,7 +660,7 @@ static bool scan_for_root(struct vms_layout *l, unsigned only_ps, unsigned only_
 					vms_error_free(err);
 					continue;
 				}
-				if (root_score(l, pa, buf) < 0 ||
+				if (root_score(l, buf) < 0 ||
 				    !root_maps_ram(l, pa, &lva, &lpa, &flipped) || !maps_cpu_pcs(l, pa))
 					continue;
 				vms_layout_set(l, VMS_LK_PGT_ROOT, pa, VMS_SRC_PAGE_TABLES);
@@ -926,13 +925,12 @@ static void kimage_voffset_from_tables(struct vms_layout *l)
 
 /* Decides pre-5.4 or flipped from an image symbol: the image lies below
  * -2^(VA-1) before 5.4 and above PAGE_END = -2^(VA_MIN-1) after. */
-static void detect_flip(struct vms_layout *l, unsigned va, bool *by_tables)
+static void detect_flip(struct vms_layout *l, unsigned va)
 {
 	uint64_t sym;
 	const char *which = "SYMBOL(_stext)";
 	bool have = vms_layout_vmci_hex(l, which, &sym);
 
-	*by_tables = false;
 	if (!have) {
 		which = "SYMBOL(swapper_pg_dir)";
 		have = vms_layout_vmci_hex(l, which, &sym);
@@ -954,7 +952,6 @@ static void detect_flip(struct vms_layout *l, unsigned va, bool *by_tables)
 		return;
 	}
 	/* Page tables: which half maps all RAM linearly. */
-	*by_tables = true;
 	l->arm64.flipped = true;
 	if (vms_layout_known(l, VMS_LK_PGT_ROOT)) {
 		uint64_t v0, p0;
@@ -1007,8 +1004,9 @@ static void detect_image_and_kaslr(struct vms_layout *l, const struct a64_map *m
 		}
 	}
 	if (!vms_layout_known(l, VMS_LK_KASLR_OFFSET))
-		vms_layout_remarkf(l, "kaslr_offset unknown: no KERNELOFFSET, and without the kernel "
-				   "version KIMAGE_VADDR is not known");
+		vms_layout_remarkf(l, "kaslr_offset unknown: no KERNELOFFSET, %s",
+				   l->osver ? "no SYMBOL(_stext), and the page tables do not show the "
+				   "image" : "and without the kernel version KIMAGE_VADDR is not known");
 }
 
 static vms_error *build_regions(struct vms_layout *l, const struct a64_map *m, uint64_t img_lo,
@@ -1049,7 +1047,7 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 {
 	uint64_t v, ps = 0, va = 0, t1sz, pa_bits = 0, img_lo, img_hi;
 	unsigned va_act, walk_va;
-	bool from_scan = false, root_scanned = false, flip_by_tables;
+	bool from_scan = false, root_scanned = false;
 	struct a64_map m;
 	vms_error *err;
 
@@ -1140,7 +1138,7 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 		if (err)
 			return err;
 	}
-	detect_flip(l, (unsigned)va, &flip_by_tables);
+	detect_flip(l, (unsigned)va);
 
 	/* PAGE_OFFSET as the kernel computes with it, and the effective start
 	 * of the linear map (a 52-bit kernel on 48-bit hardware lowers
@@ -1175,7 +1173,6 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 	if (!vms_layout_known(l, VMS_LK_PGT_ROOT))
 		vms_layout_remarkf(l, "no page-table root: no SYMBOL(swapper_pg_dir) with kimage_voffset, "
 				   "and no plausible table found in memory; translation is unavailable");
-	(void)flip_by_tables;
 
 	detect_phys_offset(l);
 	if (!vms_layout_known(l, VMS_LK_PHYS_OFFSET))
