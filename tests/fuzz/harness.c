@@ -11,7 +11,7 @@
  * blocks whose status is asked, blocks read, and bytes decoded. */
 #define MAX_STATUS_BLOCKS 512
 #define MAX_READ_BLOCKS 256
-#define MAX_READ_BYTES (8u << 20)
+#define MAX_READ_BYTES (2u << 20)
 #define MAX_RANGES 64
 
 /* Keeps the compiler from dropping reads whose results nobody uses. */

@@ -3,8 +3,9 @@
  *
  *   replay-elf FILE|DIR...     each FILE, and each regular file in each DIR
  *
- * Prints one TAP line per input; a crash is caught by the sanitizer, which
- * aborts the run (the TAP driver then reports the missing plan). */
+ * Exit status 0 when every input ran; a crash is caught by the sanitizer,
+ * which reports it and exits non-zero.  tests/fuzz/replay.sh runs these over
+ * tests/fuzz/regress/HARNESS/ with one TAP line per input. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,8 +14,6 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int n;
 
 static int replay_file(const char *path)
 {
@@ -37,10 +36,8 @@ static int replay_file(const char *path)
 		return -1;
 	}
 	fclose(fp);
-	fflush(stdout);
 	LLVMFuzzerTestOneInput(buf, (size_t)len);
 	free(buf);
-	printf("ok %d - %s\n", ++n, path);
 	return 0;
 }
 
@@ -76,7 +73,7 @@ static int replay_dir(const char *dir)
 		sprintf(names[count++], "%s/%s", dir, de->d_name);
 	}
 	closedir(dp);
-	qsort(names, count, sizeof(*names), cmp);	/* stable TAP numbering */
+	qsort(names, count, sizeof(*names), cmp);	/* a stable order */
 	for (i = 0; i < count; i++) {
 		struct stat st;
 
@@ -102,6 +99,5 @@ int main(int argc, char **argv)
 			rc = 1;
 		}
 	}
-	printf("1..%d\n", n);
 	return rc;
 }
