@@ -249,6 +249,16 @@ static vms_error *finish_open(vms_dump *d)
 	err = index_vmcoreinfo(d);
 	if (err)
 		return err;
+	/* Last resort for the architecture: symbols only one arch exports. */
+	if (d->arch == VMS_ARCH_UNKNOWN) {
+		if (vms_dump_vmcoreinfo_get(d, "SYMBOL(init_top_pgt)") ||
+		    vms_dump_vmcoreinfo_get(d, "SYMBOL(init_level4_pgt)") ||
+		    vms_dump_vmcoreinfo_get(d, "NUMBER(pgtable_l5_enabled)"))
+			d->arch = VMS_ARCH_X86_64;
+		else if (vms_dump_vmcoreinfo_get(d, "NUMBER(kimage_voffset)") ||
+			 vms_dump_vmcoreinfo_get(d, "NUMBER(VA_BITS)"))
+			d->arch = VMS_ARCH_ARM64;
+	}
 	if (!vms_is_pow2(d->block_size) || d->block_size < 512 || d->block_size > (16u << 20))
 		return vms_error_at(VMS_ERR_CORRUPT, d->files[0]->path, 0,
 				    "unusable block size %u", d->block_size);

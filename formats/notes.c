@@ -25,6 +25,8 @@
 #define PRSTATUS_REG 112
 #define X86_64_NREGS 27
 #define ARM64_NREGS 34	/* x0..x30, sp, pc, pstate */
+#define PRSTATUS_X86_64_SIZE 336
+#define PRSTATUS_ARM64_SIZE 392
 
 /* QEMU's QEMUCPUState (target/i386/arch_dump.c): version, size, 16 GPRs,
  * rip, rflags, then 10 segment records {selector, limit, flags, pad, base}
@@ -91,6 +93,11 @@ static vms_error *parse_prstatus(vms_dump *d, const struct vms_file *f, uint64_t
 	unsigned int nregs, i;
 	vms_error *err;
 
+	/* A kdump header may not name the machine (QEMU writes "Unknown" for
+	 * arm64); struct elf_prstatus has a different size on each arch. */
+	if (d->arch == VMS_ARCH_UNKNOWN)
+		d->arch = descsz == PRSTATUS_X86_64_SIZE ? VMS_ARCH_X86_64
+			: descsz == PRSTATUS_ARM64_SIZE ? VMS_ARCH_ARM64 : VMS_ARCH_UNKNOWN;
 	switch (d->arch) {
 	case VMS_ARCH_X86_64: nregs = X86_64_NREGS; break;
 	case VMS_ARCH_ARM64: nregs = ARM64_NREGS; break;
