@@ -71,9 +71,10 @@ sed 's/^format kdump/format elf/' "$tmp/k.desc" >"$tmp/e.desc"
 printf 'load 0-15\nload 16-31 tail=4\n' >>"$tmp/e.desc"
 # One compressible page per codec, at three block sizes: a 4 KiB dump whose
 # page 0 is then pointed at the 8 KiB or 1 KiB dump's compressed page.
-printf 'format kdump\nram 0-3\npage 0-3 mixed=9\n' >"$tmp/c4.desc"
-printf 'format kdump\nblock_size 8192\nram 0-3\npage 0-3 mixed=9\n' >"$tmp/c8.desc"
-printf 'format kdump\nblock_size 1024\nram 0-3\npage 0-3 mixed=9\n' >"$tmp/c1.desc"
+for b in 4096:c4 8192:c8 1024:c1; do
+	printf 'format kdump\nblock_size %s\nvmcoreinfo "PAGESIZE=4096\\n"\nram 0-3\npage 0-3 mixed=9\n' \
+		"${b%%:*}" >"$tmp/${b#*:}.desc"
+done
 
 mk() { "$MKDUMP" "$@" >/dev/null || { echo "Bail out! mkdump $*"; exit 1; }; }
 mk "$tmp/k.desc" -o "$tmp/k.kdump"
@@ -89,6 +90,7 @@ for c in zlib lzo snappy zstd; do
 done
 
 K=$tmp/k.kdump E=$tmp/e.vmcore F=$tmp/k.flat S1=$tmp/s.1 S2=$tmp/s.2
+todo=		# set around variants that fail because of a known reader bug
 
 # ---- helpers ---------------------------------------------------------------
 
@@ -143,7 +145,17 @@ check() {
 		elif [ $named = no ]; then why="error does not name the file"
 		fi
 	fi
-	if [ -z "$why" ]; then
+	if [ -n "$todo" ]; then
+		# A known reader bug: automake counts "not ok # TODO" as an
+		# expected failure and "ok # TODO" as an unexpected pass (drop
+		# the TODO then).
+		tap_n=$((tap_n + 1))
+		if [ -z "$why" ]; then
+			echo "ok $tap_n - $desc # TODO $todo"
+		else
+			echo "not ok $tap_n - $desc: $why # TODO $todo"
+		fi
+	elif [ -z "$why" ]; then
 		tap_result ok "$desc"
 	else
 		tap_result fail "$desc: $why"
@@ -244,18 +256,25 @@ cor kdump-v3-vmcoreinfo-size-huge "$tmp/k3.kdump" u64le $((bs + 40)) 0x400000000
 v1 fail kdump-v3-vmcoreinfo-past-eof 0x4000
 v1 fail kdump-v3-vmcoreinfo-size-huge 0x4000
 
-# Absurd counts.  max_mapnr beyond what the bitmaps cover is clamped to them
-# (libkdumpfile does the same), nr_cpus is not used, the incomplete flag is
-# legitimate: none of these may crash, none need fail.
-cor kdump-max-mapnr-2e63 "$K" u64le $((bs + 96)) 0x8000000000000000
+# Absurd counts.  A 32-bit max_mapnr the bitmaps cannot cover makes the
+# header implausible.  nr_cpus is not used, the incomplete flag is
+# legitimate, a dump without notes is valid: none of these need fail.
 cor kdump-max-mapnr32-huge "$K" u32le 440 0xffffffff
 cor kdump-nr-cpus-huge "$K" u32le 460 0x7fffffff
 cor kdump-status-incomplete "$K" u32le 424 9
 cor kdump-note-size-zero "$K" u64le $((bs + 56)) 0
-for n in kdump-max-mapnr-2e63 kdump-max-mapnr32-huge kdump-nr-cpus-huge \
-	kdump-status-incomplete kdump-note-size-zero; do
+v1 fail kdump-max-mapnr32-huge 0x4000
+for n in kdump-nr-cpus-huge kdump-status-incomplete kdump-note-size-zero; do
 	v1 clean $n 0x4000
 done
+# max_mapnr_64 = 2^63, far beyond the two bitmaps: the reader then takes the
+# file for a one-bitmap dump, reads the 2nd bitmap as more RAM (ranges that
+# do not exist) and numbers descriptors by the 1st, so pages after the
+# excluded ones read back another page's data, with exit status 0.
+todo="kdump reader: max_mapnr_64 is not checked against bitmap_blocks"
+cor kdump-max-mapnr-2e63 "$K" u64le $((bs + 96)) 0x8000000000000000
+v1 fail kdump-max-mapnr-2e63 0x14000
+todo=""
 # A bad first note (namesz, descsz huge) in the note area.
 note_off=$(get u64le $((bs + 48)) "$K")
 cor kdump-note-namesz-huge "$K" u32le "$note_off" 0xffffffff
