@@ -43,7 +43,7 @@ struct ram {
 struct run {
 	int side;		/* 0: only in A, 1: only in B, -1: none */
 	uint64_t start, end;	/* [start, end) */
-	bool ram;
+	bool ram;		/* meaningful only with --ram */
 	enum vms_page_status lacking;	/* the status on the side that lacks it */
 	bool bad;
 };
@@ -52,6 +52,7 @@ struct stats {
 	uint64_t both, only[2], only_ram[2], differ, bad_onesided, errors;
 	uint64_t lacking_status[2][VMS_PAGE_ABSENT + 1];
 	unsigned int reported, max_report;
+	bool ram_known;		/* --ram was given */
 	struct run run;
 };
 
@@ -124,10 +125,10 @@ static void flush_run(struct stats *s)
 		return;
 	/* Acceptable runs are shown too (they explain the counts), but only
 	 * while the report budget lasts. */
-	report(s, "%s0x%" PRIx64 "-0x%" PRIx64 " only in %s (%s; %s in %s)",
+	report(s, "%s0x%" PRIx64 "-0x%" PRIx64 " only in %s (%s%s in %s)",
 	       r->bad ? "UNEXPECTED: " : "", r->start, r->end - 1, r->side ? "B" : "A",
-	       r->ram ? "RAM" : "not RAM", vms_page_status_name(r->lacking),
-	       r->side ? "A" : "B");
+	       !s->ram_known ? "" : r->ram ? "RAM; " : "not RAM; ",
+	       vms_page_status_name(r->lacking), r->side ? "A" : "B");
 	r->side = -1;
 }
 
@@ -350,6 +351,7 @@ int main(int argc, char **argv)
 	for (int k = 0; k < 2; k++)
 		if (!(buf[k] = malloc(unit)))
 			goto out;
+	s.ram_known = ram.n > 0;
 	nu = union_ranges(d[0], d[1], &u);
 	if (nu == (size_t)-1)
 		goto out;
@@ -362,8 +364,10 @@ int main(int argc, char **argv)
 	for (int side = 0; side < 2; side++) {
 		if (!s.only[side])
 			continue;
-		printf("samepages: only in %s: %" PRIu64 " units (%" PRIu64 " in RAM); the other "
-		       "side has them as:", side ? "B" : "A", s.only[side], s.only_ram[side]);
+		printf("samepages: only in %s: %" PRIu64 " units", side ? "B" : "A", s.only[side]);
+		if (s.ram_known)
+			printf(" (%" PRIu64 " in RAM)", s.only_ram[side]);
+		printf("; the other side has them as:");
 		for (int st = 0; st <= VMS_PAGE_ABSENT; st++)
 			if (s.lacking_status[side][st])
 				printf(" %s %" PRIu64, vms_page_status_name(st),
