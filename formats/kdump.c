@@ -958,6 +958,13 @@ vms_error *vms_kdump_open(vms_dump *d)
 	/* One bitmap or two: two when bitmap_blocks holds two bitmaps that
 	 * each cover max_mapnr (CRASH's test); a single bitmap otherwise. */
 	need_blocks = ((h0.max_mapnr + 7) / 8 + h0.block_size - 1) / h0.block_size;
+	/* Not even one bitmap covers max_mapnr: the field is corrupt (a
+	 * 32-bit max_mapnr can only be truncated smaller, never larger). */
+	if (h0.bitmap_blocks < need_blocks)
+		return vms_error_at(VMS_ERR_CORRUPT, d->files[0]->path, HDR_MAX_MAPNR,
+				    "max_mapnr 0x%llx needs %llu bitmap blocks, the header has %u",
+				    (unsigned long long)h0.max_mapnr, (unsigned long long)need_blocks,
+				    h0.bitmap_blocks);
 	kd->one_bitmap = h0.bitmap_blocks < 2 * need_blocks;
 	kd->bitmap_len = (uint64_t)(kd->one_bitmap ? h0.bitmap_blocks : h0.bitmap_blocks / 2) *
 			 h0.block_size;

@@ -267,14 +267,10 @@ v1 fail kdump-max-mapnr32-huge 0x4000
 for n in kdump-nr-cpus-huge kdump-status-incomplete kdump-note-size-zero; do
 	v1 clean $n 0x4000
 done
-# max_mapnr_64 = 2^63, far beyond the two bitmaps: the reader then takes the
-# file for a one-bitmap dump, reads the 2nd bitmap as more RAM (ranges that
-# do not exist) and numbers descriptors by the 1st, so pages after the
-# excluded ones read back another page's data, with exit status 0.
-todo="kdump reader: max_mapnr_64 is not checked against bitmap_blocks"
+# max_mapnr_64 = 2^63, far beyond what the bitmaps cover: refused (it was
+# once taken for a one-bitmap dump, reading another page's data).
 cor kdump-max-mapnr-2e63 "$K" u64le $((bs + 96)) 0x8000000000000000
 v1 fail kdump-max-mapnr-2e63 0x14000
-todo=""
 # A bad first note (namesz, descsz huge) in the note area.
 note_off=$(get u64le $((bs + 48)) "$K")
 cor kdump-note-namesz-huge "$K" u32le "$note_off" 0xffffffff
