@@ -69,21 +69,6 @@ def tap(ok, desc, diag=()):
         print("#   " + line)
     sys.stdout.flush()
 
-def tap_todo(ok, desc, why, diag=()):
-    """A check known to fail for `why`: reported as TODO (XFAIL / XPASS)."""
-    global n_tests
-    n_tests += 1
-    print("%s %d - %s # TODO %s" % ("ok" if ok else "not ok", n_tests, desc, why))
-    for line in diag:
-        print("#   " + line)
-    sys.stdout.flush()
-
-def check(ok, desc, diag, gap):
-    if gap and not ok:
-        tap_todo(ok, desc, gap, diag)
-    else:
-        tap(ok, desc, diag)
-
 def skip(desc, why):
     global n_tests
     n_tests += 1
@@ -126,34 +111,6 @@ def dump_sets(t, bdir):
 
 FORMAT = {"elf": "elf", "kdump-compressed": "kdump", "kdump-flattened": "kdump-flat",
           "kdump-split": "kdump-split"}
-
-def kdump_machine(path):
-    """utsname.machine of a kdump-compressed header (plain or flattened), or None."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096 + 16 + 512)
-    except OSError:
-        return None
-    if head.startswith(b"makedumpfile"):    # flattened: first data record at 4096
-        head = head[4096 + 16:]
-    if not head.startswith(b"KDUMP   "):
-        return None
-    return head[12 + 4 * 65:12 + 5 * 65].split(b"\0")[0].decode("latin-1")
-
-# A known reader gap, reported as TODO (XFAIL) rather than failure so it
-# stays visible without turning `make check` red: a kdump header that does
-# not name the machine (makedumpfile without VMCOREINFO writes an empty
-# utsname, QEMU on arm64 writes "Unknown") leaves vmscope's arch unknown,
-# though the PRSTATUS notes would tell.  Once the reader infers the arch,
-# these checks simply pass; then drop this.
-def arch_gap(t, paths, files):
-    if files[0]["format"] == "elf":
-        return None
-    m = kdump_machine(paths[0])
-    if m is None or m in ("x86_64", "aarch64", "arm64"):
-        return None
-    return "known gap: the kdump header names machine %r and vmscope does not infer the arch " \
-           "from the notes" % m
 
 def qemu_made(f):
     p = f.get("producer", "")
@@ -386,11 +343,8 @@ for tpath in truths:
         heavy.append((pool.submit(check_difftest, t, label, paths, files),
                       None if paths == [ref] else pool.submit(check_samepages, t, label, paths, files, ref)))
     for (label, paths, files), (fd, fs) in zip(sets, heavy):
-        gap = arch_gap(t, paths, files)
         ok, bad = check_info(t, label, paths, files)
-        # only the arch may be wrong for the gap to excuse it
-        check(ok, "%s %s: info agrees with truth.json" % (boot, label), bad,
-              gap if gap and all(b.startswith("arch:") for b in bad) else None)
+        tap(ok, "%s %s: info agrees with truth.json" % (boot, label), bad)
         for st, desc, dg in check_banner(t, label, paths, files):
             if st == "skip":
                 skip("%s %s: %s" % (boot, label, desc), dg[0])
