@@ -407,6 +407,12 @@ main() {
 	[ -x "$PY" ] || die "$PY not found"
 	$PY -c 'import kdumpfile' 2>/dev/null || die "$PY cannot import kdumpfile (python3-libkdumpfile)"
 	mkdir -p "$CACHE" "$OUT"
+	# One generator at a time per cache: the clean-up below would destroy
+	# another run's boot in progress.  (tests/real-ensure.sh holds a lock
+	# of its own, .ensure.lock, around calling this; this one is separate
+	# so the two never deadlock.)
+	exec 8>"$CACHE/.generate.lock"
+	flock -w 3600 8 || die "another make-real-dumps.sh holds $CACHE/.generate.lock"
 	rm -rf "$CACHE"/tmp.* "$OUT"/.tmp-*
 	resolve_kernels
 	log "kernels: $PKG_X86 $PKG_A61 $PKG_A612"
