@@ -1,1 +1,59 @@
-## fuzz: build and test rules of this area (included from Makefile.am).
+## fuzz: the bad-input test, the fuzz-corpus replay under `make check`, and
+## (./configure CC=clang --enable-fuzz) the libFuzzer harnesses; see
+## tests/fuzz/README.md for running them.
+
+check_PROGRAMS += tests/corrupt
+tests_corrupt_SOURCES = tests/corrupt.c
+TESTS += tests/bad-input.sh
+EXTRA_DIST += tests/bad-input.sh tests/README-bad-input.md
+
+FUZZ_COMMON = tests/fuzz/harness.c tests/fuzz/harness.h
+check_PROGRAMS += tests/fuzz/replay-elf tests/fuzz/replay-kdump \
+	tests/fuzz/replay-flat tests/fuzz/replay-split
+tests_fuzz_replay_elf_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-elf.c $(FUZZ_COMMON)
+tests_fuzz_replay_kdump_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-kdump.c $(FUZZ_COMMON)
+tests_fuzz_replay_flat_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-flat.c $(FUZZ_COMMON)
+tests_fuzz_replay_split_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-split.c $(FUZZ_COMMON)
+tests_fuzz_replay_elf_LDADD = libvmscope-internal.la
+tests_fuzz_replay_kdump_LDADD = libvmscope-internal.la
+tests_fuzz_replay_flat_LDADD = libvmscope-internal.la
+tests_fuzz_replay_split_LDADD = libvmscope-internal.la
+tests_fuzz_replay_elf_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_INSTR)
+tests_fuzz_replay_kdump_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_INSTR)
+tests_fuzz_replay_flat_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_INSTR)
+tests_fuzz_replay_split_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_INSTR)
+TESTS += tests/fuzz/replay.sh
+EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run.sh tests/fuzz/README.md \
+	tests/fuzz/regress tests/fuzz/fuzz-walk.c tests/fuzz/fuzz-walk-arm64.c
+
+if ENABLE_FUZZ
+# The library carries the coverage instrumentation (or the fuzzer is blind);
+# only the harnesses link libFuzzer itself.
+FUZZ_INSTR = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_LINK = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+libvmscope_internal_la_CFLAGS += $(FUZZ_INSTR)
+noinst_PROGRAMS += tests/fuzz/fuzz-elf tests/fuzz/fuzz-kdump tests/fuzz/fuzz-flat \
+	tests/fuzz/fuzz-split tests/fuzz/fuzz-walk
+tests_fuzz_fuzz_elf_SOURCES = tests/fuzz/fuzz-elf.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_kdump_SOURCES = tests/fuzz/fuzz-kdump.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_flat_SOURCES = tests/fuzz/fuzz-flat.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_split_SOURCES = tests/fuzz/fuzz-split.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_walk_SOURCES = tests/fuzz/fuzz-walk.c
+tests_fuzz_fuzz_elf_CFLAGS = $(AM_CFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_kdump_CFLAGS = $(AM_CFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_flat_CFLAGS = $(AM_CFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_split_CFLAGS = $(AM_CFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_walk_CFLAGS = $(AM_CFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_elf_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_kdump_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_flat_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_split_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_walk_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_elf_LDADD = libvmscope-internal.la
+tests_fuzz_fuzz_kdump_LDADD = libvmscope-internal.la
+tests_fuzz_fuzz_flat_LDADD = libvmscope-internal.la
+tests_fuzz_fuzz_split_LDADD = libvmscope-internal.la
+tests_fuzz_fuzz_walk_LDADD = libvmscope-internal.la
+endif

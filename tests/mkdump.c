@@ -1280,6 +1280,7 @@ static void kdump_sub_blocks(const struct kdump_meta *m, const struct klayout *l
 		put64(buf + 40, m->vmcoreinfo_len, be);
 	}
 	if (m->version >= 4) {
+		if (m->notes_len)
 		memcpy(buf + KDUMP_SUB_SIZE, m->notes, m->notes_len);
 		if (m->vmcoreinfo_len) {
 			put64(buf + 32, base + KDUMP_SUB_SIZE + m->vmci_off, be);
