@@ -251,7 +251,8 @@ static vms_error *stream_read(struct vms_file *f, uint64_t off, void *buf, size_
 struct bm_stream {
 	struct kdump *kd;
 	struct kfile *kf;
-	uint8_t *buf;		/* 2 * STREAM_CHUNK */
+	uint8_t *buf;		/* 2 * chunk */
+	uint64_t chunk;		/* bytes per bitmap read: STREAM_CHUNK, or less for small bitmaps */
 	uint64_t pfn, end;
 	const uint8_t *b1, *b2;
 };
@@ -261,7 +262,11 @@ static vms_error *stream_start(struct bm_stream *s, struct kdump *kd, struct kfi
 	s->kd = kd;
 	s->kf = kf;
 	s->pfn = s->end = (kf->start_pfn >> SECT_SHIFT) << SECT_SHIFT;
-	s->buf = malloc(2 * STREAM_CHUNK);
+	/* Small dumps need no 2 MiB buffer (sections are 512 bitmap bytes). */
+	s->chunk = kd->bitmap_len < STREAM_CHUNK ? (kd->bitmap_len + 4095) & ~4095ull : STREAM_CHUNK;
+	if (!s->chunk)
+		s->chunk = 4096;
+	s->buf = malloc(2 * s->chunk);
 	return s->buf ? NULL : VMS_ENOMEM;
 }
 
@@ -277,15 +282,15 @@ static bool stream_next(struct bm_stream *s, vms_error **err)
 	if (s->pfn >= kf->end_pfn)
 		return false;
 	byte = s->pfn >> 3;
-	len = kd->bitmap_len - byte < STREAM_CHUNK ? kd->bitmap_len - byte : STREAM_CHUNK;
+	len = kd->bitmap_len - byte < s->chunk ? kd->bitmap_len - byte : s->chunk;
 	s->end = s->pfn + len * 8 < kf->end_pfn ? s->pfn + len * 8 : kf->end_pfn;
 	len = (s->end - s->pfn + 7) / 8;
 	*err = stream_read(kf->f, kf->bm_off[0] + byte, s->buf, (size_t)len, "1st bitmap");
 	if (!*err && !kd->one_bitmap)
-		*err = stream_read(kf->f, kf->bm_off[1] + byte, s->buf + STREAM_CHUNK,
+		*err = stream_read(kf->f, kf->bm_off[1] + byte, s->buf + s->chunk,
 				   (size_t)len, "2nd bitmap");
 	s->b1 = s->buf;
-	s->b2 = kd->one_bitmap ? s->buf : s->buf + STREAM_CHUNK;
+	s->b2 = kd->one_bitmap ? s->buf : s->buf + s->chunk;
 	return !*err;
 }
 
