@@ -15,8 +15,13 @@
  * keyed by the bits that choose the walk's path, so results equal
  * vms_vtop()'s.  The layout is immutable after detection, so nothing ever
  * needs invalidating.
+ *
+ * 3. Failure records.  A cached failure keeps the walker's message as a
+ *    template (where the VA, and for holes the entry address, sit in it),
+ *    so vms_xlator_message() gives vtop's exact words without a walk.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +37,7 @@
 #define MAX_CLASSES 8
 #define PREFETCH_AHEAD 8
 #define MAX_HOLES 4096
+#define MAX_RECS 16384		/* failure records: ~150 bytes each */
 
 struct run {
 	uint64_t va, last;	/* inclusive */
@@ -40,11 +46,26 @@ struct run {
 };
 
 /* tag = va >> shift, or UINT64_MAX when empty (va >> 12 never is).
- * base: PA of the page's first byte; or, with bit 0 set, an unmapped span
- * whose error code is base >> 1 (page bases are even). */
+ * base: PA of the page's first byte; or, with bit 0 set, a failed span
+ * whose failure record is number base >> 1 (page bases are even). */
 struct tlb_entry {
 	uint64_t tag;
 	uint64_t base;
+};
+
+/* What a failed walk said, for every VA that shares its path.  The message
+ * is the walker's for va0; the message for another VA of the span is the
+ * same text with that VA's hex in place of va0's, and, when per_entry is
+ * set (a hole: one not-present entry each), the VA's entry address in
+ * place of the first one's. */
+struct rec {
+	int code;
+	char *msg;
+	size_t va_at, va_len;	/* where va0's hex digits are in msg */
+	size_t ea_at, ea_len;	/* the entry address's, when per_entry */
+	bool per_entry;
+	uint64_t table;		/* per_entry: the table's PA, its entries */
+	unsigned int shift;	/* each cover 1 << shift bytes of VA */
 };
 
 struct tlb_class {
@@ -75,9 +96,12 @@ struct vms_xlator {
 	unsigned int ncls;
 
 	/* Holes: unmapped VA intervals, sorted, disjoint (see note_hole). */
-	struct hole { uint64_t lo, hi; int error; unsigned int shift; } *holes;
+	struct hole { uint64_t lo, hi; uint32_t rec; unsigned int shift; } *holes;
 	size_t nholes;
 	uint8_t *table;		/* one table's bytes, for note_hole */
+
+	struct rec *recs;
+	size_t nrecs;
 
 	struct vms_xlator_stats stats;
 };
@@ -236,7 +260,7 @@ static bool tlb_lookup(const struct vms_xlator *x, uint64_t va, struct vms_xlate
 		if (e->base & 1) {
 			out->paddr = 0;
 			out->page_size = 0;
-			out->error = (int)(e->base >> 1);
+			out->error = x->recs[e->base >> 1].code;
 		} else {
 			uint64_t size = UINT64_C(1) << c->shift;
 			out->paddr = e->base + (va & (size - 1));
@@ -249,6 +273,109 @@ static bool tlb_lookup(const struct vms_xlator *x, uint64_t va, struct vms_xlate
 }
 
 
+/* ---- failure records ---------------------------------------------------- */
+
+static size_t put_hex(char *p, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[16];
+	size_t n = 0;
+
+	do {
+		tmp[15 - n++] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	memcpy(p, tmp + 16 - n, n);
+	return n;
+}
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Where "0x<v in hex>", a whole token, first occurs in s at or after from:
+ * the offset of its digits, or SIZE_MAX.  The walkers print addresses as
+ * 0x%PRIx64, the VA first. */
+static size_t find_hex(const char *s, size_t from, uint64_t v, size_t *len)
+{
+	char hex[16];
+	size_t n = put_hex(hex, v);
+
+	for (const char *p = strstr(s + from, "0x"); p; p = strstr(p + 2, "0x"))
+		if (!strncmp(p + 2, hex, n) && !is_hex(p[2 + n])) {
+			*len = n;
+			return (size_t)(p + 2 - s);
+		}
+	return SIZE_MAX;
+}
+
+/* Forgets every cached failure.  Called when the records run out (a long
+ * stream of failures at ever new places): starting over keeps the cache
+ * useful where stopping would make every later failure a walk. */
+static void flush_failures(struct vms_xlator *x)
+{
+	for (unsigned int i = 0; i < x->ncls; i++) {
+		struct tlb_class *c = &x->cls[i];
+
+		for (size_t k = 0; k < (size_t)1 << c->bits; k++)
+			if (c->e[k].base & 1)
+				c->e[k].tag = UINT64_MAX;
+	}
+	x->nholes = 0;
+	for (size_t i = 0; i < x->nrecs; i++)
+		free(x->recs[i].msg);
+	x->nrecs = 0;
+}
+
+/* Records the failure msg (code) of va; its number, or -1 when the message
+ * does not show va (then the failure is not cached). */
+static long new_rec(struct vms_xlator *x, uint64_t va, const char *msg, int code)
+{
+	struct rec *r;
+
+	if (x->nrecs == MAX_RECS)
+		flush_failures(x);
+	r = &x->recs[x->nrecs];
+	*r = (struct rec){ .code = code };
+	r->va_at = find_hex(msg, 0, va, &r->va_len);
+	if (r->va_at == SIZE_MAX || !(r->msg = strdup(msg)))
+		return -1;
+	return (long)x->nrecs++;
+}
+
+/* Appends n bytes to buf (size bytes) at *len, truncating; *len counts all. */
+static void put(char *buf, size_t size, size_t *len, const char *s, size_t n)
+{
+	if (*len < size) {
+		size_t room = size - *len;
+		memcpy(buf + *len, s, n < room ? n : room);
+	}
+	*len += n;
+}
+
+static size_t render(const struct vms_xlator *x, const struct rec *r, uint64_t va, char *buf,
+		     size_t size)
+{
+	char hex[16];
+	size_t len = 0, at = r->va_at + r->va_len;
+
+	put(buf, size, &len, r->msg, r->va_at);
+	put(buf, size, &len, hex, put_hex(hex, va));
+	if (r->per_entry) {
+		uint64_t nent = x->l->table_size / 8;
+		uint64_t ea = r->table + ((va >> r->shift) & (nent - 1)) * 8;
+
+		put(buf, size, &len, r->msg + at, r->ea_at - at);
+		put(buf, size, &len, hex, put_hex(hex, ea));
+		at = r->ea_at + r->ea_len;
+	}
+	put(buf, size, &len, r->msg + at, strlen(r->msg + at));
+	if (size)
+		buf[len < size ? len : size - 1] = '\0';
+	return len;
+}
+
 /* ---- holes ----------------------------------------------------------------- */
 
 /* Sparse regions (vmalloc's 32 TiB, the direct map's 64 TiB) make random
@@ -260,7 +387,7 @@ static bool tlb_lookup(const struct vms_xlator *x, uint64_t va, struct vms_xlate
  * arm64 mark an entry valid with bit 0, and their walkers fail with
  * VMS_ERR_UNMAPPED on any entry without it. */
 static void note_hole(struct vms_xlator *x, uint64_t va, const struct vms_translation *t,
-		      unsigned int shift)
+		      unsigned int shift, const char *msg)
 {
 	struct vms_layout *l = x->l;
 	uint64_t nent = l->table_size / 8, table, idx, a, b, base, lo, hi;
@@ -277,11 +404,14 @@ static void note_hole(struct vms_xlator *x, uint64_t va, const struct vms_transl
 		vms_error_free(err);
 		return;
 	}
-	for (a = idx; a > 0 && !(x->table[(a - 1) * 8] & 1); a--)
+	/* Entries equal to the failing one fail the same way, and their
+	 * messages differ only in the VA and the entry address. */
+	const uint8_t *e = x->table + idx * 8;
+	for (a = idx; a > 0 && !memcmp(x->table + (a - 1) * 8, e, 8); a--)
 		;
-	for (b = idx; b + 1 < nent && !(x->table[(b + 1) * 8] & 1); b++)
+	for (b = idx; b + 1 < nent && !memcmp(x->table + (b + 1) * 8, e, 8); b++)
 		;
-	if (a == b)
+	if (a == b || x->nholes == MAX_HOLES)
 		return;	/* nothing more than the TLB entry knows */
 	base = va & ~(((nent << shift) - 1));
 	lo = base + (a << shift);
@@ -299,10 +429,21 @@ static void note_hole(struct vms_xlator *x, uint64_t va, const struct vms_transl
 	pos = l0;
 	if (pos < x->nholes && x->holes[pos].lo == lo)
 		return;
-	if (x->nholes == MAX_HOLES)
+	long rec = new_rec(x, va, msg, VMS_ERR_UNMAPPED);
+	if (rec < 0)
 		return;
+	struct rec *r = &x->recs[rec];
+	uint64_t ea = t->steps[t->nsteps - 1].entry_addr;
+	r->ea_at = find_hex(msg, r->va_at + r->va_len, ea, &r->ea_len);
+	if (r->ea_at == SIZE_MAX)
+		return;	/* unused; the next flush frees it */
+	r->per_entry = true;
+	r->table = table;
+	r->shift = shift;
+	if (pos > x->nholes)
+		pos = x->nholes;	/* new_rec flushed the holes */
 	memmove(&x->holes[pos + 1], &x->holes[pos], (x->nholes - pos) * sizeof(*x->holes));
-	x->holes[pos] = (struct hole){ lo, hi, VMS_ERR_UNMAPPED, shift };
+	x->holes[pos] = (struct hole){ lo, hi, (uint32_t)rec, shift };
 	x->nholes++;
 }
 
@@ -342,22 +483,26 @@ static void walk(struct vms_xlator *x, uint64_t va, struct vms_xlate_result *out
 	out->paddr = 0;
 	out->page_size = 0;
 	out->error = (int)vms_error_code(err);
-	vms_error_free(err);
 	/* Which span shares this failure?  A not-present entry at step n
 	 * unmaps everything it covers; a failure before any read (the
 	 * canonical check) depends only on bits above the top level's index.
 	 * Other failures (tables outside the dump, loops) are not cached. */
 	if (!x->level_bits || !vms_layout_known(l, VMS_LK_PGT_ROOT))
-		return;
+		goto out;
 	if (out->error == VMS_ERR_UNMAPPED && t.nsteps >= 1 && t.nsteps <= l->levels)
 		shift = x->page_shift + x->level_bits * (l->levels - t.nsteps);
 	else if (out->error == VMS_ERR_INVALID && t.nsteps == 0 && l->levels >= 1)
 		shift = x->page_shift + x->level_bits * (l->levels - 1);
 	else
-		return;
-	tlb_insert(x, shift, va, (uint64_t)out->error << 1 | 1);
+		goto out;
+	long rec = new_rec(x, va, vms_error_message(err), out->error);
+	if (rec < 0)
+		goto out;
+	tlb_insert(x, shift, va, (uint64_t)rec << 1 | 1);
 	if (out->error == VMS_ERR_UNMAPPED)
-		note_hole(x, va, &t, shift);
+		note_hole(x, va, &t, shift, vms_error_message(err));
+out:
+	vms_error_free(err);
 }
 
 /* ---- the public calls ------------------------------------------------------ */
@@ -379,8 +524,9 @@ vms_error *vms_xlator_new(vms_layout *layout, vms_xlator **out)
 	if (layout->table_size >= 16 && pow2(layout->table_size))
 		x->level_bits = log2u64(layout->table_size / 8);
 	x->holes = malloc(MAX_HOLES * sizeof(*x->holes));
+	x->recs = malloc(MAX_RECS * sizeof(*x->recs));
 	x->table = layout->table_size ? malloc(layout->table_size) : NULL;
-	if (!x->holes || !x->table) {
+	if (!x->holes || !x->recs || !x->table) {
 		vms_xlator_free(x);
 		return VMS_ENOMEM;
 	}
@@ -398,6 +544,9 @@ void vms_xlator_free(vms_xlator *x)
 	free(x->run_va);
 	free(x->runs);
 	free(x->holes);
+	for (size_t i = 0; x->recs && i < x->nrecs; i++)
+		free(x->recs[i].msg);
+	free(x->recs);
 	free(x->table);
 	free(x);
 }
@@ -433,8 +582,8 @@ size_t vms_xlator_vtop(vms_xlator *x, const uint64_t *va, size_t n,
 			/* Cache the entry's span too: the next probe is cheaper. */
 			r->paddr = 0;
 			r->page_size = 0;
-			r->error = h->error;
-			tlb_insert(x, h->shift, v, (uint64_t)h->error << 1 | 1);
+			r->error = x->recs[h->rec].code;
+			tlb_insert(x, h->shift, v, (uint64_t)h->rec << 1 | 1);
 			x->stats.tlb_hits++;
 		} else {
 			walk(x, v, r);
@@ -442,6 +591,48 @@ size_t vms_xlator_vtop(vms_xlator *x, const uint64_t *va, size_t n,
 		failed += r->error != 0;
 	}
 	return failed;
+}
+
+size_t vms_xlator_message(vms_xlator *x, uint64_t va, const struct vms_xlate_result *r,
+			  char *buf, size_t size)
+{
+	const struct rec *rec = NULL;
+	const struct hole *h;
+	struct vms_translation t;
+	size_t len = 0;
+
+	if (!r->error) {
+		if (size)
+			buf[0] = '\0';
+		return 0;
+	}
+	/* The same probes, in the same order, as vms_xlator_vtop's. */
+	for (unsigned int i = 0; i < x->ncls && !rec; i++) {
+		const struct tlb_class *c = &x->cls[i];
+		const struct tlb_entry *e = &c->e[tlb_index(c, va >> c->shift)];
+
+		if (e->tag != va >> c->shift)
+			continue;
+		if (!(e->base & 1))
+			break;	/* mapped: r is not about this translator's va */
+		rec = &x->recs[e->base >> 1];
+	}
+	if (!rec && x->nholes && (h = find_hole(x, va)))
+		rec = &x->recs[h->rec];
+	if (rec && rec->code == r->error)
+		return render(x, rec, va, buf, size);
+	/* Evicted since, or never cached: walk. */
+	vms_error *err = vms_vtop(x->l, va, &t);
+	char text[48];
+	const char *msg = err ? vms_error_message(err) : text;
+
+	if (!err)
+		snprintf(text, sizeof(text), "translation of 0x%" PRIx64 " failed", va);
+	put(buf, size, &len, msg, strlen(msg));
+	if (size)
+		buf[len < size ? len : size - 1] = '\0';
+	vms_error_free(err);
+	return len;
 }
 
 void vms_xlator_stats(const vms_xlator *x, struct vms_xlator_stats *out)

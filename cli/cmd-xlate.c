@@ -82,10 +82,8 @@ struct obuf {
 	bool oom;
 };
 
-static void ob_reserve(struct obuf *b, size_t n)
+static void ob_grow(struct obuf *b, size_t n)
 {
-	if (b->len + n <= b->cap)
-		return;
 	size_t cap = b->cap ? b->cap : 65536;
 	while (cap < b->len + n)
 		cap *= 2;
@@ -98,7 +96,13 @@ static void ob_reserve(struct obuf *b, size_t n)
 	b->cap = cap;
 }
 
-static void ob_mem(struct obuf *b, const char *s, size_t n)
+static inline void ob_reserve(struct obuf *b, size_t n)
+{
+	if (b->len + n > b->cap)
+		ob_grow(b, n);
+}
+
+static inline void ob_mem(struct obuf *b, const char *s, size_t n)
 {
 	ob_reserve(b, n);
 	if (b->oom)
@@ -112,34 +116,58 @@ static void ob_str(struct obuf *b, const char *s)
 	ob_mem(b, s, strlen(s));
 }
 
-static void ob_char(struct obuf *b, char c)
+static inline void ob_char(struct obuf *b, char c)
 {
-	ob_mem(b, &c, 1);
+	ob_reserve(b, 1);
+	if (!b->oom)
+		b->p[b->len++] = c;
 }
 
 /* "0x..." lower-case, as every vmscope command prints addresses. */
-static void ob_hex(struct obuf *b, uint64_t v)
+static inline void ob_hex(struct obuf *b, uint64_t v)
 {
 	static const char digits[] = "0123456789abcdef";
-	char tmp[18];
-	int i = 18;
+	unsigned n = v ? (unsigned)(67 - __builtin_clzll(v)) / 4 : 1;
 
-	do {
-		tmp[--i] = digits[v & 15];
+	ob_reserve(b, n + 2);
+	if (b->oom)
+		return;
+	char *p = b->p + b->len;
+	p[0] = '0';
+	p[1] = 'x';
+	for (unsigned i = n + 1; i > 1; i--) {
+		p[i] = digits[v & 15];
 		v >>= 4;
-	} while (v);
-	tmp[--i] = 'x';
-	tmp[--i] = '0';
-	ob_mem(b, tmp + i, (size_t)(18 - i));
+	}
+	b->len += n + 2;
 }
 
 /* A field as the format wants it: TSV escapes tab, newline, backslash and
  * other control bytes as \t \n \\ \xNN; CSV quotes (RFC 4180) when needed;
  * JSON escapes within quotes. */
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '\\' && c != '"' && c != ',';
+}
+
 static void ob_field(struct obuf *b, enum format fmt, const char *s, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
+	size_t k = 0;
 
+	/* Almost every field (addresses, region names, messages) needs no
+	 * escaping in any format: one copy.  The careful path below is for
+	 * the rest. */
+	while (k < n && plain((unsigned char)s[k]))
+		k++;
+	if (k == n && (fmt != F_CSV || !n || (s[0] != ' ' && s[n - 1] != ' '))) {
+		if (fmt == F_JSONL)
+			ob_char(b, '"');
+		ob_mem(b, s, n);
+		if (fmt == F_JSONL)
+			ob_char(b, '"');
+		return;
+	}
 	if (fmt == F_CSV) {
 		bool quote = n && (s[0] == ' ' || s[n - 1] == ' ');
 		for (size_t i = 0; i < n && !quote; i++)
@@ -191,6 +219,7 @@ static void ob_field(struct obuf *b, enum format fmt, const char *s, size_t n)
 struct line {
 	uint32_t off, len;	/* in the chunk's text */
 	bool toolong;
+	bool plain;		/* parsed, untrimmed: echoed as is in every format */
 	const char *perr;	/* parse error, or NULL */
 	uint64_t v;
 };
@@ -225,10 +254,11 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static const char *parse_line(const char *s, size_t n, bool decimal, uint64_t *out)
+static const char *parse_line(const char *s, size_t n, bool decimal, uint64_t *out,
+			      bool *plain)
 {
 	uint64_t v = 0;
-	size_t i = 0, start;
+	size_t i = 0, start, len = n, lead;
 
 	while (n && is_space(s[n - 1]))
 		n--;
@@ -236,6 +266,7 @@ static const char *parse_line(const char *s, size_t n, bool decimal, uint64_t *o
 		i++;
 	if (i == n)
 		return "empty line";
+	lead = i;
 	if (!decimal && n - i >= 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
 		i += 2;
 	start = i;
@@ -264,6 +295,7 @@ static const char *parse_line(const char *s, size_t n, bool decimal, uint64_t *o
 	if (i == start)
 		return decimal ? "not a decimal number" : "not a hex address";
 	*out = v;
+	*plain = n == len && !lead;	/* nothing trimmed: digits and 0x only */
 	return NULL;
 }
 
@@ -359,13 +391,9 @@ static void answer_line(const struct xopts *o, struct ctx *c, const struct line 
 			return;
 		}
 		if (r->error) {
-			/* The batch gave only the code; the walk gives the words,
-			 * the same ones vtop prints. */
-			struct vms_translation t;
-			err = vms_vtop(c->layout, ln->v, &t);
-			if (err)
-				return set_err(a, err);
-			snprintf(a->msg, sizeof(a->msg), "translation of 0x%" PRIx64 " failed", ln->v);
+			/* The batch gave only the code; the translator knows the
+			 * words, the same ones vtop prints. */
+			vms_xlator_message(c->x, ln->v, r, a->msg, sizeof(a->msg));
 			a->err = a->msg;
 			return;
 		}
@@ -439,6 +467,12 @@ static void format_line(const struct xopts *o, const char *text, const struct li
 		in = echo;
 		elen = ECHO_MAX + 3;
 	}
+	/* One check for room for the whole line: the fields' bytes escaped
+	 * (at most 6 each), two numbers and the JSON keys. */
+	ob_reserve(b, 6 * (elen + (a->region ? strlen(a->region) : 0) +
+			   (a->err ? strlen(a->err) : 0)) + 128);
+	if (b->oom)
+		return;
 	if (o->fmt == F_JSONL) {
 		ob_str(b, "{\"input\":");
 		ob_field(b, o->fmt, in, elen);
@@ -466,7 +500,10 @@ static void format_line(const struct xopts *o, const char *text, const struct li
 		return;
 	}
 	char sep = o->fmt == F_CSV ? ',' : '\t';
-	ob_field(b, o->fmt, in, elen);
+	if (ln->plain)
+		ob_mem(b, in, elen);
+	else
+		ob_field(b, o->fmt, in, elen);
 	if (show_result(o)) {
 		ob_char(b, sep);
 		if (a->have_result && !a->err)
@@ -496,8 +533,10 @@ static void process_chunk(const struct xopts *o, struct ctx *c, struct chunk *k)
 	k->nfailed = 0;
 	for (size_t i = 0; i < k->nlines; i++) {
 		struct line *ln = &k->lines[i];
+		ln->plain = false;
 		if (!ln->toolong)
-			ln->perr = parse_line(k->text + ln->off, ln->len, o->decimal, &ln->v);
+			ln->perr = parse_line(k->text + ln->off, ln->len, o->decimal, &ln->v,
+					      &ln->plain);
 		if (!ln->toolong && !ln->perr && o->from == K_VA)
 			k->va[nva++] = ln->v;
 	}

@@ -237,6 +237,14 @@ struct vms_xlate_result {
 VMS_EXPORT size_t vms_xlator_vtop(vms_xlator *x, const uint64_t *va, size_t n,
 				  struct vms_xlate_result *out);
 
+/* The message vms_vtop() gives for va, which vms_xlator_vtop() reported
+ * failed in *r: built from what the translator cached about the failure
+ * (usually without walking again), else from a walk.  Like snprintf:
+ * writes at most size bytes including the NUL and returns the length of
+ * the whole message; "" when r->error is 0. */
+VMS_EXPORT size_t vms_xlator_message(vms_xlator *x, uint64_t va,
+				     const struct vms_xlate_result *r, char *buf, size_t size);
+
 /* Where the answers came from, for tuning and benchmarks. */
 struct vms_xlator_stats {
 	uint64_t linear;	/* from a linear run (direct map, kernel text) */
