@@ -16,6 +16,11 @@
  * vms_vtop()'s.  The layout is immutable after detection, so nothing ever
  * needs invalidating.
  *
+ * 0. In front of both, a block cache: one probe keyed by the VA's block
+ *    (what one entry of the level above the base pages maps, 2 MiB on
+ *    x86_64) answers every address of a block that one run or one large
+ *    page maps whole, and marks blocks no run touches so their addresses
+ *    skip the run search.  It is filled from the answers of 1 and 2.
  * 3. Failure records.  A cached failure keeps the walker's message as a
  *    template (where the VA, and for holes the entry address, sit in it),
  *    so vms_xlator_message() gives vtop's exact words without a walk.
@@ -38,6 +43,7 @@
 #define PREFETCH_AHEAD 8
 #define MAX_HOLES 4096
 #define MAX_RECS 16384		/* failure records: ~150 bytes each */
+#define BLK_BITS 13		/* block cache entries: 128 KiB */
 
 struct run {
 	uint64_t va, last;	/* inclusive */
@@ -66,6 +72,14 @@ struct rec {
 	bool per_entry;
 	uint64_t table;		/* per_entry: the table's PA, its entries */
 	unsigned int shift;	/* each cover 1 << shift bytes of VA */
+};
+
+/* A block cache entry.  key = block << 7 | from_run << 6 | page shift, or
+ * UINT64_MAX when empty; page shift 0 = no run touches the block (go to
+ * the TLB).  Mapped: PA = VA + delta (mod 2^64). */
+struct blk_entry {
+	uint64_t key;
+	uint64_t delta;
 };
 
 struct tlb_class {
@@ -102,6 +116,9 @@ struct vms_xlator {
 
 	struct rec *recs;
 	size_t nrecs;
+
+	struct blk_entry *blk;	/* NULL when the geometry is unknown */
+	unsigned int blk_shift;
 
 	struct vms_xlator_stats stats;
 };
@@ -505,6 +522,46 @@ out:
 	vms_error_free(err);
 }
 
+/* ---- the block cache ------------------------------------------------------ */
+
+static inline struct blk_entry *blk_slot(const struct vms_xlator *x, uint64_t blk)
+{
+	return &x->blk[(blk * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - BLK_BITS)];
+}
+
+/* Whether any run overlaps [lo, hi]: runs are sorted and disjoint, so the
+ * last one starting at or below hi reaches furthest. */
+static bool run_overlaps(const struct vms_xlator *x, uint64_t lo, uint64_t hi)
+{
+	const uint64_t *b = x->run_va;
+	size_t n = x->nruns;
+
+	if (!n || b[0] > hi)
+		return false;
+	while (n > 1) {
+		size_t half = n / 2;
+		b = b[half] <= hi ? b + half : b;
+		n -= half;
+	}
+	return x->runs[b - x->run_va].last >= lo;
+}
+
+/* Remembers how v's block translates, when one mapping covers it whole
+ * (page_size 0: the answer was not a mapping; mark the block run-free if
+ * it is). */
+static void blk_fill(struct vms_xlator *x, uint64_t v, uint64_t map_va, uint64_t map_last,
+		     uint64_t delta, uint64_t page_size, bool from_run)
+{
+	uint64_t blk = v >> x->blk_shift;
+	uint64_t lo = blk << x->blk_shift, hi = lo + ((UINT64_C(1) << x->blk_shift) - 1);
+	struct blk_entry *e = blk_slot(x, blk);
+
+	if (page_size && pow2(page_size) && map_va <= lo && map_last >= hi)
+		*e = (struct blk_entry){ blk << 7 | (uint64_t)from_run << 6 | log2u64(page_size), delta };
+	else if (!run_overlaps(x, lo, hi))
+		*e = (struct blk_entry){ blk << 7, 0 };
+}
+
 /* ---- the public calls ------------------------------------------------------ */
 
 vms_error *vms_xlator_new(vms_layout *layout, vms_xlator **out)
@@ -531,6 +588,13 @@ vms_error *vms_xlator_new(vms_layout *layout, vms_xlator **out)
 		return VMS_ENOMEM;
 	}
 	scan_linear(x);
+	/* Blocks are what one entry above the base level maps. */
+	if (x->level_bits && x->page_shift + x->level_bits < 57) {
+		x->blk_shift = x->page_shift + x->level_bits;
+		x->blk = malloc(sizeof(*x->blk) << BLK_BITS);
+		if (x->blk)
+			memset(x->blk, 0xff, sizeof(*x->blk) << BLK_BITS);
+	}
 	*out = x;
 	return NULL;
 }
@@ -547,6 +611,7 @@ void vms_xlator_free(vms_xlator *x)
 	for (size_t i = 0; x->recs && i < x->nrecs; i++)
 		free(x->recs[i].msg);
 	free(x->recs);
+	free(x->blk);
 	free(x->table);
 	free(x);
 }
@@ -562,22 +627,55 @@ size_t vms_xlator_vtop(vms_xlator *x, const uint64_t *va, size_t n,
 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = va[i];
-
-		if (base && i + PREFETCH_AHEAD < n)
-			__builtin_prefetch(&base->e[tlb_index(base, va[i + PREFETCH_AHEAD] >> base->shift)]);
 		struct vms_xlate_result *r = &out[i];
 		const struct run *run;
 		const struct hole *h;
+		bool runs = x->nruns != 0;
 
-		if (x->nruns && (run = find_run(x, v))) {
+		if (i + PREFETCH_AHEAD < n) {
+			uint64_t ahead = va[i + PREFETCH_AHEAD];
+			if (x->blk)
+				__builtin_prefetch(blk_slot(x, ahead >> x->blk_shift));
+			if (base)
+				__builtin_prefetch(&base->e[tlb_index(base, ahead >> base->shift)]);
+		}
+		if (x->blk) {
+			const struct blk_entry *e = blk_slot(x, v >> x->blk_shift);
+
+			if (e->key >> 7 == v >> x->blk_shift) {
+				unsigned int ps = (unsigned int)(e->key & 63);
+
+				if (ps) {
+					r->paddr = v + e->delta;
+					r->page_size = UINT64_C(1) << ps;
+					r->error = 0;
+					if (e->key & 64)
+						x->stats.linear++;
+					else
+						x->stats.tlb_hits++;
+					continue;
+				}
+				runs = false;	/* no run touches this block */
+			}
+		}
+		if (runs && (run = find_run(x, v))) {
 			r->paddr = run->pa + (v - run->va);
 			r->page_size = run->page_size;
 			r->error = 0;
 			x->stats.linear++;
+			if (x->blk)
+				blk_fill(x, v, run->va, run->last, run->pa - run->va, run->page_size, true);
 			continue;
 		}
 		if (tlb_lookup(x, v, r)) {
 			x->stats.tlb_hits++;
+			if (x->blk && r->page_size >= (UINT64_C(1) << x->blk_shift)) {
+				uint64_t pva = v & ~(r->page_size - 1);
+				blk_fill(x, v, pva, pva + (r->page_size - 1), r->paddr - v, r->page_size,
+					 false);
+			} else if (x->blk && runs) {
+				blk_fill(x, v, 0, 0, 0, 0, false);
+			}
 		} else if (x->nholes && (h = find_hole(x, v))) {
 			/* Cache the entry's span too: the next probe is cheaper. */
 			r->paddr = 0;

@@ -1,10 +1,12 @@
 /* vmscope xlate: translate a stream of addresses, one a line, in order.
  *
- * The stream is cut into chunks of lines.  A chunk is parsed, translated in
- * one vms_xlator_vtop() call and formatted into its own output buffer; with
- * -j N, N workers do that, each with its own dump, layout and translator
- * (neither is thread-safe), while the main thread reads chunks and writes
- * the finished ones strictly in input order.  At most 2N chunks are in
+ * The stream is cut into chunks of whole lines, 256 KiB of raw input each.
+ * A chunk is split into lines, parsed, translated in batches (one
+ * vms_xlator_vtop() call per 4096 lines) and formatted into its own output
+ * buffer; with -j N, N workers do that, each with its own dump, layout and
+ * translator (neither is thread-safe), while the main thread only reads
+ * raw chunks and writes finished ones strictly in input order, so it does
+ * no per-line work that would serialize the workers.  At most 2N chunks are in
  * flight, so memory stays bounded whatever the input length.  Output is a
  * pure function of the line, so -j 1 and -j N write the same bytes.
  */
@@ -24,8 +26,8 @@
 
 #define MAX_LINE 256		/* longer lines are an error for that line */
 #define ECHO_MAX 64		/* bytes of an overlong line echoed back */
-#define CHUNK_LINES 4096
-#define CHUNK_BYTES (CHUNK_LINES * 32)
+#define CHUNK_LINES 4096	/* lines translated in one batch call */
+#define CHUNK_BYTES (1 << 18)	/* input bytes handed to a worker at once */
 #define MAX_JOBS 64
 
 enum kind { K_VA, K_PA, K_PFN, K_PAGE, K_REGION };
@@ -229,10 +231,10 @@ enum slot_state { S_FREE, S_READY, S_BUSY, S_DONE };
 struct chunk {
 	enum slot_state state;
 	uint64_t seq;
-	struct line lines[CHUNK_LINES];
-	size_t nlines;
-	char text[CHUNK_BYTES];
+	char text[CHUNK_BYTES];	/* whole lines, each ending in '\n' */
 	size_t tlen;
+	struct line lines[CHUNK_LINES];	/* one batch of them */
+	size_t nlines;
 	/* per-chunk work space */
 	uint64_t va[CHUNK_LINES];
 	struct vms_xlate_result res[CHUNK_LINES];
@@ -524,13 +526,11 @@ static void format_line(const struct xopts *o, const char *text, const struct li
 }
 
 /* Parses, translates and formats one chunk with one context. */
-static void process_chunk(const struct xopts *o, struct ctx *c, struct chunk *k)
+static void process_batch(const struct xopts *o, struct ctx *c, struct chunk *k)
 {
 	size_t nva = 0;
 	struct answer a;
 
-	k->out.len = 0;
-	k->nfailed = 0;
 	for (size_t i = 0; i < k->nlines; i++) {
 		struct line *ln = &k->lines[i];
 		ln->plain = false;
@@ -556,76 +556,96 @@ static void process_chunk(const struct xopts *o, struct ctx *c, struct chunk *k)
 	}
 }
 
+/* Splits the chunk's text into lines and processes them batch by batch.
+ * Only the first MAX_LINE + 1 bytes of a line are needed: more means the
+ * line is too long. */
+static void process_chunk(const struct xopts *o, struct ctx *c, struct chunk *k)
+{
+	size_t pos = 0;
+
+	k->out.len = 0;
+	k->nfailed = 0;
+	while (pos < k->tlen) {
+		k->nlines = 0;
+		while (pos < k->tlen && k->nlines < CHUNK_LINES) {
+			const char *p = k->text + pos;
+			const char *nl = memchr(p, '\n', k->tlen - pos);
+			size_t len = nl ? (size_t)(nl - p) : k->tlen - pos;
+			struct line *ln = &k->lines[k->nlines++];
+
+			ln->off = (uint32_t)pos;
+			ln->toolong = len > MAX_LINE;
+			ln->len = (uint32_t)(ln->toolong ? MAX_LINE : len);
+			ln->perr = NULL;
+			pos += len + 1;
+		}
+		process_batch(o, c, k);
+	}
+}
+
 /* ---- input ------------------------------------------------------------------ */
 
 struct reader {
 	int fd;
-	char buf[1 << 16];
-	size_t pos, len;
 	bool eof;
+	bool skipping;		/* dropping the rest of an overlong line */
 	vms_error *err;
 	const char *name;
+	char carry[MAX_LINE + 1];	/* a partial line, for the next chunk */
+	size_t ncarry;
 };
 
-static bool fill(struct reader *r)
-{
-	ssize_t n;
-
-	if (r->eof)
-		return false;
-	do
-		n = read(r->fd, r->buf, sizeof(r->buf));
-	while (n < 0 && errno == EINTR);
-	if (n <= 0) {
-		if (n < 0)
-			r->err = vms_error_create(VMS_ERR_IO, "reading %s: %s", r->name, strerror(errno));
-		r->eof = true;
-		return false;
-	}
-	r->pos = 0;
-	r->len = (size_t)n;
-	return true;
-}
-
-/* Reads lines into the chunk until it is full or the input ends.  A line's
- * first MAX_LINE bytes are kept; the rest is skipped, not stored. */
+/* Fills the chunk with whole lines of raw input: everything read up to
+ * the last newline; the partial line after it is carried to the next
+ * chunk.  Of an overlong line only the first MAX_LINE + 1 bytes are kept
+ * (enough to echo it and to know it is too long), so the carry stays
+ * small.  The input's last line gets a newline if it has none.  Leaves
+ * the chunk empty only at the end of the input. */
 static void read_chunk(struct reader *r, struct chunk *k)
 {
-	k->nlines = 0;
-	k->tlen = 0;
-	while (k->nlines < CHUNK_LINES && CHUNK_BYTES - k->tlen > MAX_LINE) {
-		struct line *ln = &k->lines[k->nlines];
-		size_t len = 0;
-		bool got = false, nl = false;
+	do {
+		memcpy(k->text, r->carry, r->ncarry);
+		k->tlen = r->ncarry;
+		r->ncarry = 0;
+		while (!r->eof && k->tlen < CHUNK_BYTES - 1) {
+			char *p = k->text + k->tlen;
+			ssize_t n;
 
-		ln->off = (uint32_t)k->tlen;
-		ln->toolong = false;
-		ln->perr = NULL;
-		while (!nl) {
-			if (r->pos == r->len && !fill(r))
+			do
+				n = read(r->fd, p, CHUNK_BYTES - 1 - k->tlen);
+			while (n < 0 && errno == EINTR);
+			if (n <= 0) {
+				if (n < 0)
+					r->err = vms_error_create(VMS_ERR_IO, "reading %s: %s", r->name,
+								  strerror(errno));
+				r->eof = true;
 				break;
-			char *p = r->buf + r->pos;
-			size_t avail = r->len - r->pos;
-			char *e = memchr(p, '\n', avail);
-			size_t take = e ? (size_t)(e - p) : avail;
-
-			got = true;
-			if (len + take > MAX_LINE)
-				ln->toolong = true;
-			if (len < MAX_LINE) {
-				size_t keep = take < MAX_LINE - len ? take : MAX_LINE - len;
-				memcpy(k->text + k->tlen + len, p, keep);
-				len += keep;
 			}
-			r->pos += take + (e != NULL);
-			nl = e != NULL;
+			if (r->skipping) {
+				char *nl = memchr(p, '\n', (size_t)n);
+				if (!nl)
+					continue;	/* all of it is the overlong line's */
+				n -= nl - p;
+				memmove(p, nl, (size_t)n);
+				r->skipping = false;
+			}
+			k->tlen += (size_t)n;
 		}
-		if (!got)
+		if (r->eof) {
+			if (k->tlen && k->text[k->tlen - 1] != '\n')
+				k->text[k->tlen++] = '\n';
 			return;
-		ln->len = (uint32_t)len;
-		k->tlen += len;
-		k->nlines++;
-	}
+		}
+		char *last = memrchr(k->text, '\n', k->tlen);
+		size_t keep = last ? (size_t)(last + 1 - k->text) : 0, part = k->tlen - keep;
+		if (part > MAX_LINE) {
+			part = MAX_LINE + 1;
+			r->skipping = true;
+		}
+		memcpy(r->carry, k->text + keep, part);
+		r->ncarry = part;
+		k->tlen = keep;
+	} while (!k->tlen);
 }
 
 /* ---- contexts and workers ------------------------------------------------- */
@@ -725,7 +745,7 @@ static long long run(const struct xopts *o, struct ctx *ctxs, struct reader *r)
 		}
 		for (;;) {
 			read_chunk(r, k);
-			if (!k->nlines)
+			if (!k->tlen)
 				break;
 			process_chunk(o, &ctxs[0], k);
 			failed += (long long)k->nfailed;
@@ -785,7 +805,7 @@ static long long run(const struct xopts *o, struct ctx *ctxs, struct reader *r)
 			pthread_mutex_unlock(&p.mu);
 			read_chunk(r, k);
 			pthread_mutex_lock(&p.mu);
-			if (k->nlines) {
+			if (k->tlen) {
 				k->state = S_READY;
 				p.seq_read++;
 				pthread_cond_signal(&p.work_cv);
