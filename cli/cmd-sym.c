@@ -1041,3 +1041,259 @@ int vms_layout_verify(vms_layout *layout, const char *vmlinux, const char *sysma
 	vms_symtab_free(st);
 	return bad ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
+
+/* ---- modules ------------------------------------------------------------ */
+
+static const char modules_help[] =
+	"Usage: vmscope modules [OPTIONS] --vmlinux=FILE DUMP...\n"
+	"List the loaded kernel modules by walking the kernel's `modules' list:\n"
+	"name, state, size and base as /proc/modules shows them, the struct\n"
+	"module's address, and the address range of each part (text, data,\n"
+	"rodata...).  struct module's layout comes from the vmlinux's DWARF:\n"
+	"mem[] (Linux 6.4+) or core_layout/init_layout (older), whichever the\n"
+	"types have.\n\n"
+	"Options:\n" SYM_OPTIONS_HELP CLI_COMMON_HELP;
+
+#define MOD_MAX (1u << 16)		/* bounds the walk of a corrupt list */
+#define MOD_MAX_PARTS 16
+#define MOD_MAX_STRUCT (64u << 10)	/* struct module is ~1 KiB */
+
+/* Where struct module keeps what the listing needs. */
+struct mod_offs {
+	uint64_t size, list, name, name_len, state;
+	/* Parts: base pointer and unsigned int size of each memory region;
+	 * part 0 is what /proc/modules calls the base. */
+	size_t nparts;
+	struct {
+		char kind[24];
+		uint64_t base, size;
+	} part[MOD_MAX_PARTS];
+	const char *scheme;	/* "mem" or "core_layout" */
+	const vms_type *state_type;
+};
+
+static vms_error *mod_member(const vms_type *t, const char *path, uint64_t *off)
+{
+	struct vms_member m;
+	vms_error *err = vms_type_member_path(t, path, &m);
+	if (!err)
+		*off = m.offset;
+	return err;
+}
+
+/* 6.4+ (mem[MOD_MEM_NUM_TYPES] of struct module_memory) when struct module
+ * has mem, else 6.1's core_layout and init_layout.  Decided by the types,
+ * so backports count. */
+static vms_error *mod_offsets(vms_types *types, struct mod_offs *o)
+{
+	static const char *const kinds61[] = { "core", "init" };
+	const vms_type *t, *e;
+	struct vms_member m;
+	vms_error *err;
+	uint64_t esz, b, s;
+
+	if ((err = vms_type_find(types, "struct module", &t)))
+		return err;
+	if (!vms_type_size(t, &o->size) || o->size > MOD_MAX_STRUCT)
+		return vms_error_create(VMS_ERR_CORRUPT, "struct module has no plausible size");
+	if ((err = mod_member(t, "list", &o->list)) || (err = mod_member(t, "state", &o->state)) ||
+	    (err = vms_type_member_path(t, "name", &m)))
+		return err;
+	o->name = m.offset;
+	o->name_len = vms_type_array_len(vms_type_strip(m.type));
+	if (!o->name_len || o->name_len > 256)
+		return vms_error_create(VMS_ERR_CORRUPT, "struct module.name is not a char array");
+	if ((err = vms_type_find(types, "enum module_state", &o->state_type))) {
+		vms_error_free(err);	/* states are then shown as "?" */
+		o->state_type = NULL;
+	}
+	if (!(err = vms_type_member_path(t, "mem", &m))) {
+		const vms_type *arr = vms_type_strip(m.type), *kinds = NULL;
+		uint64_t n = arr ? vms_type_array_len(arr) : 0;
+		vms_error *kerr = vms_type_find(types, "enum mod_mem_type", &kinds);
+
+		vms_error_free(kerr);
+		if (kerr)
+			kinds = NULL;
+		e = arr ? vms_type_target(arr) : NULL;
+		if (!n || n > MOD_MAX_PARTS || !e || !vms_type_size(e, &esz) ||
+		    (err = mod_member(e, "base", &b)) || (err = mod_member(e, "size", &s)))
+			return err ? err : vms_error_create(VMS_ERR_CORRUPT, "struct module.mem is not "
+							    "an array of struct module_memory");
+		o->scheme = "mem";
+		o->nparts = n;
+		for (size_t i = 0; i < n; i++) {
+			const char *nm = NULL;
+			int64_t v;
+			/* "MOD_TEXT" -> "text", from the enumerator of value i. */
+			for (size_t k = 0; kinds && vms_type_enumerator(kinds, k, &nm, &v); k++, nm = NULL)
+				if (v == (int64_t)i)
+					break;
+			if (nm && !strncmp(nm, "MOD_", 4)) {
+				size_t l = 0;
+				for (nm += 4; nm[l] && l + 1 < sizeof(o->part[i].kind); l++)
+					o->part[i].kind[l] = (char)(nm[l] >= 'A' && nm[l] <= 'Z' ? nm[l] + 32 : nm[l]);
+				o->part[i].kind[l] = '\0';
+			} else {
+				snprintf(o->part[i].kind, sizeof(o->part[i].kind), "mem%zu", i);
+			}
+			o->part[i].base = m.offset + i * esz + b;
+			o->part[i].size = m.offset + i * esz + s;
+		}
+		return NULL;
+	}
+	vms_error_free(err);
+	o->scheme = "core_layout";
+	o->nparts = 2;
+	for (size_t i = 0; i < 2; i++) {
+		char path[32];
+		snprintf(o->part[i].kind, sizeof(o->part[i].kind), "%s", kinds61[i]);
+		snprintf(path, sizeof(path), "%s_layout.base", kinds61[i]);
+		if ((err = mod_member(t, path, &o->part[i].base)))
+			return err;
+		snprintf(path, sizeof(path), "%s_layout.size", kinds61[i]);
+		if ((err = mod_member(t, path, &o->part[i].size)))
+			return err;
+	}
+	return NULL;
+}
+
+/* The names /proc/modules prints for enum module_state. */
+static const char *mod_state_name(const struct mod_offs *o, uint64_t v)
+{
+	static const struct { const char *enumerator, *shown; } names[] = {
+		{ "MODULE_STATE_LIVE", "Live" },	{ "MODULE_STATE_COMING", "Loading" },
+		{ "MODULE_STATE_GOING", "Unloading" },	{ "MODULE_STATE_UNFORMED", "Unformed" },
+	};
+	const char *nm;
+	int64_t ev;
+
+	for (size_t k = 0; o->state_type && vms_type_enumerator(o->state_type, k, &nm, &ev); k++) {
+		if ((uint64_t)ev != v)
+			continue;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(nm, names[i].enumerator))
+				return names[i].shown;
+		return nm;
+	}
+	return "?";
+}
+
+int vms_cmd_modules(int argc, char **argv)
+{
+	struct sym_cmd s = { .name = "modules", .help = modules_help };
+	const struct vms_symbol *sym;
+	struct mod_offs o;
+	struct json j;
+	vms_error *err;
+	uint8_t *buf = NULL;
+	uint64_t head, next, n = 0;
+	int rc = sc_parse(&s, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	if (s.nargs)
+		return cli_usage("modules", "unexpected argument '%s'", s.args[0]);
+	if ((rc = sc_open(&s, true, 2, true)) >= 0)
+		goto out;
+	rc = CLI_EXIT_FAIL;
+	memset(&o, 0, sizeof(o));
+	if (!(sym = vms_symbol_by_name(s.symtab, "modules"))) {
+		cli_error("no `modules' symbol (a kernel without modules, or symbols without data)");
+		goto out;
+	}
+	if ((err = mod_offsets(s.types, &o))) {
+		cli_fail(err);
+		goto out;
+	}
+	if (!(buf = malloc(o.size))) {
+		cli_error("out of memory");
+		goto out;
+	}
+	head = sym->addr;
+	if ((err = vms_read_virt(s.layout, head, buf, 8, 0))) {
+		cli_error("modules list head at 0x%" PRIx64 ": %s", head, vms_error_message(err));
+		vms_error_free(err);
+		goto out;
+	}
+	next = get_uint(buf, 8);
+	if (s.c.json) {
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_kv_string(&j, "layout", o.scheme);
+		json_key(&j, "modules");
+		json_array_begin(&j);
+	} else {
+		printf("%-24s %8s %-9s %-18s %s\n", "NAME", "SIZE", "STATE", "BASE", "MODULE");
+	}
+	rc = CLI_EXIT_OK;
+	while (next != head) {
+		uint64_t mod = next - o.list, total = 0;
+		size_t nl;
+
+		if (++n > MOD_MAX) {
+			cli_error("modules list longer than %u entries: a loop?", MOD_MAX);
+			rc = CLI_EXIT_FAIL;
+			break;
+		}
+		if ((err = vms_read_virt(s.layout, mod, buf, o.size, 0))) {
+			cli_error("struct module at 0x%" PRIx64 ": %s", mod, vms_error_message(err));
+			vms_error_free(err);
+			rc = CLI_EXIT_FAIL;
+			break;
+		}
+		nl = strnlen((const char *)buf + o.name, o.name_len);
+		/* /proc/modules's size is the sum of the parts (the init ones
+		 * are zeroed once the module has initialised). */
+		for (size_t i = 0; i < o.nparts; i++)
+			total += get_uint(buf + o.part[i].size, 4);
+		if (s.c.json) {
+			json_object_begin(&j);
+			json_key(&j, "name");
+			json_string_len(&j, (const char *)buf + o.name, nl);
+			json_kv_string(&j, "state", mod_state_name(&o, get_uint(buf + o.state, 4)));
+			json_kv_hex(&j, "base", get_uint(buf + o.part[0].base, 8));
+			json_kv_uint(&j, "size", total);
+			json_kv_hex(&j, "module", mod);
+			json_key(&j, "ranges");
+			json_array_begin(&j);
+		} else {
+			printf("%-24.*s %8" PRIu64 " %-9s 0x%016" PRIx64 " 0x%016" PRIx64 "\n", (int)nl,
+			       (const char *)buf + o.name, total,
+			       mod_state_name(&o, get_uint(buf + o.state, 4)),
+			       get_uint(buf + o.part[0].base, 8), mod);
+		}
+		for (size_t i = 0; i < o.nparts; i++) {
+			uint64_t b = get_uint(buf + o.part[i].base, 8), sz = get_uint(buf + o.part[i].size, 4);
+			if (!b && !sz)
+				continue;	/* freed init parts, empty parts */
+			if (s.c.json) {
+				json_object_begin(&j);
+				json_kv_string(&j, "kind", o.part[i].kind);
+				json_kv_hex(&j, "start", b);
+				json_kv_hex(&j, "end", b + sz);
+				json_kv_uint(&j, "size", sz);
+				json_object_end(&j);
+			} else {
+				printf("    %-14s 0x%016" PRIx64 "-0x%016" PRIx64 " %8" PRIu64 "\n",
+				       o.part[i].kind, b, b + sz, sz);
+			}
+		}
+		if (s.c.json) {
+			json_array_end(&j);
+			json_object_end(&j);
+		}
+		next = get_uint(buf + o.list, 8);
+	}
+	if (s.c.json) {
+		json_array_end(&j);
+		json_kv_uint(&j, "count", n > MOD_MAX ? MOD_MAX : n);
+		json_kv_bool(&j, "complete", rc == CLI_EXIT_OK);
+		json_object_end(&j);
+		json_finish(&j);
+	}
+out:
+	free(buf);
+	sc_close(&s);
+	return rc;
+}

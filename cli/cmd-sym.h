@@ -1,4 +1,4 @@
-/* vmscope sym, struct, whatis, ps: commands on kernel symbols and types
+/* vmscope sym, struct, whatis, ps, modules: commands on kernel symbols and types
  * (cli/cmd-sym.c, include/vmscope/symbols.h). */
 #ifndef VMS_CMD_SYM_H
 #define VMS_CMD_SYM_H
@@ -7,6 +7,7 @@ int vms_cmd_sym(int argc, char **argv);
 int vms_cmd_struct(int argc, char **argv);
 int vms_cmd_whatis(int argc, char **argv);
 int vms_cmd_ps(int argc, char **argv);
+int vms_cmd_modules(int argc, char **argv);
 
 /* layout --verify (called from cli/cmd-analyze.c): reads the layout's bases
  * from kernel variables found through the symbols and prints one line per
