@@ -18,6 +18,7 @@ struct vms_symtab {
 	char *pool;			/* names, NUL-terminated, back to back */
 	size_t pool_len, pool_cap;
 	uint32_t *by_name;		/* indices into syms sorted by name */
+	char *vmlinux;			/* the vmlinux's path (VMS_SYMTAB_VMLINUX) */
 };
 
 /* Appends a symbol (name need not be NUL-terminated).  exact_size: the

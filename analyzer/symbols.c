@@ -135,11 +135,13 @@ void vms_symtab_free(vms_symtab *st)
 	free(st->syms);
 	free(st->pool);
 	free(st->by_name);
+	free(st->vmlinux);
 	free(st);
 }
 
 enum vms_symtab_source vms_symtab_source(const vms_symtab *st) { return st->source; }
 uint64_t vms_symtab_kaslr_offset(const vms_symtab *st) { return st->kaslr_offset; }
+const char *vms_symtab_vmlinux(const vms_symtab *st) { return st->vmlinux; }
 size_t vms_symtab_count(const vms_symtab *st) { return st->n; }
 
 const struct vms_symbol *vms_symtab_get(const vms_symtab *st, size_t i)
@@ -653,6 +655,10 @@ vms_error *vms_symtab_open(vms_layout *layout, const struct vms_symtab_options *
 
 	if (o.vmlinux) {
 		st->source = VMS_SYMTAB_VMLINUX;
+		if (!(st->vmlinux = strdup(o.vmlinux))) {
+			err = VMS_ENOMEM;
+			goto done;
+		}
 		err = load_vmlinux(o.vmlinux, st, &vi);
 	} else {
 		st->source = VMS_SYMTAB_SYSTEM_MAP;

@@ -4,8 +4,26 @@
 # apt-get into $VMS_DEBUGINFO_CACHE (outside the tree) once, then checks
 #   struct task_struct of init_task, ps against the guest's listing
 #   (truth.json "processes"), layout --verify, System.map shifted by the
-#   KASLR offset equal to kallsyms, and that a foreign vmlinux is refused.
+#   KASLR offset equal to kallsyms, that a foreign vmlinux is refused,
+#   modules against the guest's /proc/modules (truth.json "modules"), and
+#   the vmalloc decoder through DWARF offsets: on x86_64 6.1 the same areas
+#   as through VMCOREINFO, covering the paging ELF's PT_LOADs in vmalloc
+#   space; on arm64 6.12 (no vmap_area_list: vmap_nodes) the areas holding
+#   the guest's modules.  The arm64 6.12 -dbg package (~1 GB; only its
+#   vmlinux and System.map are extracted) comes through the private arm64
+#   apt state of tests/real/make-real-dumps.sh.
 . "$top_srcdir/tests/tap.sh"
+VMSCOPE_PLUGIN_PATH="${top_builddir:-.}/plugins/.libs"; export VMSCOPE_PLUGIN_PATH
+PY="python3 $top_srcdir/tests/symbols-debuginfo.py"
+has_modules_cmd() { "$VMSCOPE" modules --help >/dev/null 2>&1; }
+check_modules() { # NAME TRUTH VMLINUX DUMP
+	if has_modules_cmd; then
+		set -- "$1" $($PY modules "$2" "$VMSCOPE" "$3" "$4")
+		tap_is "$1: modules match the guest's /proc/modules ($2 modules: name, size, state, base)" "$3" 0
+	else
+		tap_skip "$1: modules" "no modules command in this vmscope's command table"
+	fi
+}
 R=${VMS_REAL_DIR:-$HOME/.cache/vmscope/real/v1/boots}
 C=${VMS_DEBUGINFO_CACHE:-$HOME/.cache/vmscope/debuginfo}
 for b in "$R"/x86_64-*/; do
@@ -59,5 +77,41 @@ PY
 	set -- $got
 	tap_is "$n: System.map + KASLR offset = kallsyms ($1 names)" "$2" 0
 	tap_fail "$n: a foreign vmlinux is refused" "$VMSCOPE" sym --vmlinux "$top_builddir/tests/symbols-target" "$D" init_task
+	check_modules "$n" "$b/truth.json" "$V" "$D"
+	got=$($PY vmalloc61 "$b/truth.json" "$VMSCOPE" "$V" "$D")
+	set -- $got
+	tap_is "$n: vmalloc areas through DWARF = through VMCOREINFO ($1 areas)" "$2" 1
+	tap_is "$n: the paging ELF's $3 PT_LOADs in vmalloc space lie in those areas" "$4" 0
+done
+
+# arm64 6.12 (Linux 6.9+: no vmap_area_list; vmap_nodes through DWARF).
+A=${VMS_REAL_CACHE:-$HOME/.cache/vmscope/real/v1}/apt-arm64
+AO="-o APT::Architecture=arm64 -o APT::Architectures=arm64 -o Dir::State::Lists=$A/lists -o Dir::Cache=$A/cache -o Dir::State::status=$A/status -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+for b in "$R"/arm64-*@6.1[2-9]*/; do
+	[ -f "$b/truth.json" ] || continue
+	n=$(basename "$b"); rel=${n#*@}; D=$b/elf-paging.vmcore
+	V=$C/arm64/usr/lib/debug/boot/vmlinux-$rel
+	if [ ! -f "$V" ]; then
+		mkdir -p "$C/arm64" && chmod 755 "$C/arm64" && [ -d "$A/lists" ] &&
+			(cd "$C/arm64" && apt-get $AO download "linux-image-$rel-dbg" >/dev/null 2>&1 &&
+			 dpkg-deb --fsys-tarfile linux-image-"$rel"-dbg_*.deb | tar -x --wildcards './usr/lib/debug/boot/*') ||
+			{ tap_skip "$n" "cannot download linux-image-$rel-dbg (arm64; needs $A from make-real-dumps.sh)"; continue; }
+	fi
+	check_modules "$n" "$b/truth.json" "$V" "$D"
+	vs=$(python3 -c "import json; print(json.load(open('$b/truth.json'))['vmalloc_start']['value'])")
+	out=$("$VMSCOPE" decode "$D" "$vs" 2>&1)
+	case $out in
+	*"give --vmlinux"*) tap_result ok "$n: vmalloc without --vmlinux says it needs one" ;;
+	*) tap_result fail "$n: vmalloc without --vmlinux says it needs one"; tap_diag "$out" ;;
+	esac
+	got=$($PY vmalloc612 "$b/truth.json" "$VMSCOPE" "$V" "$D")
+	set -- $got
+	if [ "${1:-0}" -gt 0 ]; then
+		tap_result ok "$n: vmalloc --summary through vmap_nodes: $1 areas"
+	else
+		tap_result fail "$n: vmalloc --summary through vmap_nodes"; tap_diag "$got"
+	fi
+	tap_is "$n: every area inside the guest's /proc/kcore vmalloc segment ($2 segment)" "$3" 0
+	tap_is "$n: the $4 modules' bases each start an area made by load_module" "$5" 0
 done
 tap_done

@@ -83,6 +83,10 @@ VMS_EXPORT enum vms_symtab_source vms_symtab_source(const vms_symtab *symtab);
 /* The offset added to link-time addresses (0 for kallsyms, which holds
  * run-time addresses already, but still reported as detected). */
 VMS_EXPORT uint64_t vms_symtab_kaslr_offset(const vms_symtab *symtab);
+/* The path of the vmlinux the symbols came from, or NULL for the other
+ * sources: lets a caller that was handed only the symtab (a plugin) open
+ * the matching types with vms_types_open(). */
+VMS_EXPORT const char *vms_symtab_vmlinux(const vms_symtab *symtab);
 
 /* Symbols sorted by address (ties by name). */
 VMS_EXPORT size_t vms_symtab_count(const vms_symtab *symtab);
