@@ -10,7 +10,8 @@ libvmscope_internal_la_CFLAGS += $(DWARF_CFLAGS)
 vmscopeinclude_HEADERS += include/vmscope/symbols.h
 
 vmscope_SOURCES += cli/cmd-sym.c cli/cmd-sym.h
-dist_man_MANS += doc/vmscope-sym.1 doc/vmscope-struct.1 doc/vmscope-whatis.1 doc/vmscope-ps.1
+dist_man_MANS += doc/vmscope-sym.1 doc/vmscope-struct.1 doc/vmscope-whatis.1 doc/vmscope-ps.1 \
+	doc/vmscope-modules.1
 
 # whatis/struct truth: a program built with -g whose own offsetof/sizeof
 # are compared with what the DWARF reader says, and a dump holding an
