@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "struct", vms_cmd_struct, "print a kernel structure at an address, with member names, offsets and values" },
 	{ "whatis", vms_cmd_whatis, "the layout of a type: member offsets and sizes, like pahole" },
 	{ "ps", vms_cmd_ps, "the task list: pid, parent, state, task address, comm" },
+	{ "modules", vms_cmd_modules, "loaded kernel modules: name, size, state, base and the range of each part (needs --vmlinux)" },
 	{ "decode", vms_cmd_decode, "decode kernel addresses through the region's plugin (struct page, vmalloc area, symbol...)" },
 	{ "dmesg", vms_cmd_dmesg, "the kernel log from the printk ring buffer or log_buf" },
 	{ "plugins", vms_cmd_plugins, "list loaded decoder plugins: versions, ABI, regions, commands" },

@@ -215,9 +215,13 @@ CONFIGS=(
 	"arm64-4k48-nokaslr|arm64|a61|max,pauth-impdef=on|512|2|nokaslr|1|0||0|full"
 	"arm64-16k52-lpa2-kaslr|arm64|a612|max,pauth-impdef=on|512|2||1|0||1|full"
 	"arm64-16k47-nolpa2-kaslr|arm64|a612|max,pauth-impdef=on,lpa2=off|512|2||1|0||1|full"
+	# For bench/ only (opening a 1 GiB guest's dump); built when named in
+	# VMSCOPE_REAL_ONLY, best into a cache of its own (VMSCOPE_REAL_CACHE).
+	"bench-x86_64-1g|x86_64|x86|max,la57=off|1024|2||1|0|4|1|small"
 )
 
 wanted() {
+	case $1 in bench-*) [ -n "${VMSCOPE_REAL_ONLY:-}" ] || return 1 ;; esac
 	[ -z "${VMSCOPE_REAL_ONLY:-}" ] && return 0
 	case ",$VMSCOPE_REAL_ONLY," in *",$1,"*) return 0 ;; esac
 	return 1
