@@ -21,6 +21,8 @@ enum {
 	OPT_ZERO,
 	OPT_RAW,
 	OPT_VERIFY,
+	OPT_VMLINUX,
+	OPT_SYSMAP,
 };
 
 struct an_cmd {
@@ -29,6 +31,7 @@ struct an_cmd {
 	struct cli_common c;
 	bool have_pgd, all, zero, raw, have_virt, verify;
 	uint64_t pgd, virt;
+	const char *vmlinux, *system_map;	/* for layout --verify */
 	char **files;		/* dump files */
 	size_t nfiles;
 	char **args;		/* what follows them */
@@ -55,6 +58,8 @@ static int an_parse(struct an_cmd *a, int argc, char **argv)
 		{ "zero-excluded", no_argument, NULL, OPT_ZERO },
 		{ "raw", no_argument, NULL, OPT_RAW },
 		{ "verify", no_argument, NULL, OPT_VERIFY },
+		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
+		{ "system-map", required_argument, NULL, OPT_SYSMAP },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool bad = false;
@@ -86,6 +91,15 @@ static int an_parse(struct an_cmd *a, int argc, char **argv)
 			if (strcmp(a->name, "layout"))
 				return cli_usage(a->name, "--verify is for layout");
 			a->verify = true;
+			break;
+		case OPT_VMLINUX:
+		case OPT_SYSMAP:
+			if (strcmp(a->name, "layout"))
+				return cli_usage(a->name, "--vmlinux and --system-map are for layout --verify");
+			if (opt == OPT_VMLINUX)
+				a->vmlinux = optarg;
+			else
+				a->system_map = optarg;
 			break;
 		default: return cli_usage(a->name, "bad option");
 		}
@@ -177,6 +191,8 @@ static const char layout_help[] =
 	"kimage_voffset, modules/vmalloc/vmemmap starts and the struct page of pfn 0.\n\n"
 	"Options:\n"
 	"      --verify           instead, read the bases from the kernel's own variables\n"
+	"      --vmlinux FILE, --system-map FILE\n"
+	"                         with --verify: find those variables there, not in kallsyms\n"
 	"                         (found through kallsyms) and compare: one line per value\n"
 	CLI_COMMON_HELP;
 
@@ -193,7 +209,7 @@ int vms_cmd_layout(int argc, char **argv)
 	if ((rc = an_open(&a)) >= 0)
 		return rc;
 	if (a.verify) {
-		rc = vms_layout_verify(a.layout, NULL, NULL, a.c.json);
+		rc = vms_layout_verify(a.layout, a.vmlinux, a.system_map, a.c.json);
 		an_close(&a);
 		return rc;
 	}
