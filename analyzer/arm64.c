@@ -963,12 +963,82 @@ static void detect_flip(struct vms_layout *l, unsigned va)
 	}
 }
 
+/* The kernel image in the tables.  The kernel maps its segments (text,
+ * rodata, init, data/bss) one by one and, once booted, unmaps init
+ * (free_initmem), so the image is several runs mapped at kimage_voffset
+ * with holes between them; the holes stay reserved, so nothing else is
+ * mapped there.  The image is the cluster of leaves at kimage_voffset that
+ * holds the root (swapper_pg_dir is image data), grown across unmapped
+ * holes of up to IMG_MAX_GAP; any other mapping ends a cluster. */
+#define IMG_MAX_GAP (256 * MIB)
+#define IMG_MAX_SIZE GIB	/* kernel images are far smaller */
+
+struct img_scan {
+	uint64_t kv, seed;	/* kimage_voffset; a VA inside the image */
+	uint64_t lo, hi;	/* the cluster being grown, [lo, hi) */
+	uint64_t last_other;	/* end of the last leaf mapped elsewhere */
+	uint64_t other_below;	/* that, when the cluster began */
+	bool have, done;
+};
+
+static int img_scan_cb(uint64_t va, uint64_t pa, uint64_t size, void *arg)
+{
+	struct img_scan *s = arg;
+	bool image = va - pa == s->kv;
+
+	if (s->have && (!image || va - s->hi > IMG_MAX_GAP)) {
+		if (s->lo <= s->seed && s->seed < s->hi) {
+			s->done = true;
+			return 1;
+		}
+		s->have = false;
+	}
+	if (!image) {
+		s->last_other = va + size;
+		return 0;
+	}
+	if (!s->have) {
+		s->have = true;
+		s->lo = va;
+		s->other_below = s->last_other;
+	}
+	s->hi = va + size;
+	return 0;
+}
+
+/* Sets *lo, *hi to the image's mapped extent (0, 0 if not found) and
+ * *other_below to the end of the last foreign mapping below it (0: none
+ * from `from` on).  `from` is the lowest VA the image can start at. */
+static void find_image(struct vms_layout *l, uint64_t from, uint64_t *lo, uint64_t *hi,
+		       uint64_t *other_below)
+{
+	uint64_t kv = vms_layout_val(l, VMS_LK_KIMAGE_VOFFSET);
+	struct img_scan s = { kv, vms_layout_val(l, VMS_LK_PGT_ROOT) + kv, 0, 0, 0, 0, false, false };
+	uint64_t saved = l->scan_budget, kstart = neg_pow2(l->arm64.va_walk), end;
+
+	*lo = *hi = *other_below = 0;
+	if (s.seed < kstart)
+		return;
+	if (!from || from > s.seed || s.seed - from > IMG_MAX_SIZE)
+		from = s.seed - kstart > IMG_MAX_SIZE ? s.seed - IMG_MAX_SIZE : kstart;
+	end = UINT64_MAX - s.seed > IMG_MAX_SIZE ? s.seed + IMG_MAX_SIZE : UINT64_MAX;
+	l->scan_budget = 1u << 22;
+	vms_error_free(l->ops->foreach_leaf(l, vms_layout_val(l, VMS_LK_PGT_ROOT), from, end,
+					    img_scan_cb, &s));
+	l->scan_budget = saved;
+	if (s.done || (s.have && s.lo <= s.seed && s.seed < s.hi)) {
+		*lo = s.lo;
+		*hi = s.hi;
+		*other_below = s.other_below;
+	}
+}
+
 static void detect_image_and_kaslr(struct vms_layout *l, const struct a64_map *m,
-				   uint64_t *img_lo, uint64_t *img_hi)
+				   uint64_t *img_lo, uint64_t *img_hi, uint64_t *other_below)
 {
 	uint64_t v, text;
 
-	*img_lo = *img_hi = 0;
+	*img_lo = *img_hi = *other_below = 0;
 	if (vms_layout_vmci_hex(l, "KERNELOFFSET", &v)) {
 		set_note(l, VMS_LK_KASLR_OFFSET, v, VMS_SRC_VMCOREINFO, "");
 	} else if (vms_layout_vmci_hex(l, "SYMBOL(_stext)", &text) && text >= m->kimage_vaddr &&
@@ -977,30 +1047,17 @@ static void detect_image_and_kaslr(struct vms_layout *l, const struct a64_map *m
 			       VMS_SRC_SYMBOL);
 		vms_layout_note(l, VMS_LK_KASLR_OFFSET, "SYMBOL(_stext) - KIMAGE_VADDR, rounded down to 2 MiB");
 	}
-	/* The image extent from the tables: the run mapped at kimage_voffset
-	 * around the root (which lives in the image's data). */
 	if (vms_layout_known(l, VMS_LK_PGT_ROOT) && vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET)) {
-		uint64_t kv = vms_layout_val(l, VMS_LK_KIMAGE_VOFFSET), pa;
-		uint64_t root_va = vms_layout_val(l, VMS_LK_PGT_ROOT) + kv, step = l->page_size;
-		uint64_t lo = root_va & ~(step - 1), hi = lo;
-		/* Bounded: kernel images are far below 1 GiB. */
-		for (uint64_t n = 0; n < (GIB >> l->arm64.page_shift) && translate(l, lo - step, &pa) &&
-				     pa == lo - step - kv; n++)
-			lo -= step;
-		for (uint64_t n = 0; n < (GIB >> l->arm64.page_shift) && translate(l, hi, &pa) &&
-				     pa == hi - kv; n++)
-			hi += step;
-		if (hi > lo) {
-			*img_lo = lo;
-			*img_hi = hi;
-			vms_layout_set(l, VMS_LK_KERNEL_IMAGE_SIZE, hi - lo, VMS_SRC_PAGE_TABLES);
-			vms_layout_note(l, VMS_LK_KERNEL_IMAGE_SIZE, "mapped at kimage_voffset from 0x%" PRIx64, lo);
-			if (!vms_layout_known(l, VMS_LK_KASLR_OFFSET) && l->osver && lo >= m->kimage_vaddr) {
-				vms_layout_set(l, VMS_LK_KASLR_OFFSET, (lo - m->kimage_vaddr) & ~(2 * MIB - 1),
-					       VMS_SRC_PAGE_TABLES);
-				vms_layout_note(l, VMS_LK_KASLR_OFFSET, "start of the image mapping minus "
-						"KIMAGE_VADDR 0x%" PRIx64, m->kimage_vaddr);
-			}
+		/* With the KASLR offset known, the image starts at _text. */
+		uint64_t from = vms_layout_known(l, VMS_LK_KASLR_OFFSET)
+				? m->kimage_vaddr + vms_layout_val(l, VMS_LK_KASLR_OFFSET) : 0;
+		find_image(l, from, img_lo, img_hi, other_below);
+		if (*img_hi && !vms_layout_known(l, VMS_LK_KASLR_OFFSET) && l->osver &&
+		    *img_lo >= m->kimage_vaddr) {
+			vms_layout_set(l, VMS_LK_KASLR_OFFSET, (*img_lo - m->kimage_vaddr) & ~(2 * MIB - 1),
+				       VMS_SRC_PAGE_TABLES);
+			vms_layout_note(l, VMS_LK_KASLR_OFFSET, "start of the image mapping minus "
+					"KIMAGE_VADDR 0x%" PRIx64, m->kimage_vaddr);
 		}
 	}
 	if (!vms_layout_known(l, VMS_LK_KASLR_OFFSET))
@@ -1045,7 +1102,7 @@ static vms_error *build_regions(struct vms_layout *l, const struct a64_map *m, u
 
 static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_options *opts)
 {
-	uint64_t v, ps = 0, va = 0, t1sz, pa_bits = 0, img_lo, img_hi;
+	uint64_t v, ps = 0, va = 0, t1sz, pa_bits = 0, img_lo, img_hi, other_below;
 	unsigned va_act, walk_va;
 	bool from_scan = false, root_scanned = false;
 	struct a64_map m;
@@ -1201,25 +1258,40 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 	/* KIMAGE_VADDR of the formulas gives the KASLR offset; the image
 	 * position then tells whether a KASAN shadow moved the ranges. */
 	formula_map(l, (unsigned)va, 0, &m);
-	detect_image_and_kaslr(l, &m, &img_lo, &img_hi);
+	detect_image_and_kaslr(l, &m, &img_lo, &img_hi, &other_below);
 	detect_ranges(l, &m);
 	detect_vmemmap(l);
-	if (vms_layout_known(l, VMS_LK_KASLR_OFFSET) && img_lo) {
-		/* _text = KIMAGE_VADDR + offset; its first 64 KiB (the image
-		 * header) may be left unmapped. */
-		uint64_t text = m.kimage_vaddr + vms_layout_val(l, VMS_LK_KASLR_OFFSET);
-		if (text <= img_lo && img_lo - text < 2 * MIB) {
+	if (img_hi) {
+		/* _text = KIMAGE_VADDR + offset.  Before 6.x the image header
+		 * (_text.._stext, 64 KiB) is left unmapped, and vmalloc may
+		 * then use it: the region starts at _text only if nothing
+		 * else is mapped there. */
+		uint64_t text = m.kimage_vaddr + vms_layout_val(l, VMS_LK_KASLR_OFFSET), from = img_lo;
+		bool have_text = vms_layout_known(l, VMS_LK_KASLR_OFFSET);
+
+		if (have_text && text <= img_lo && img_lo - text < 2 * MIB) {
 			if (text == img_lo)
 				vms_layout_note(l, VMS_LK_KASLR_OFFSET, "the page tables map _text there");
 			else
 				vms_layout_note(l, VMS_LK_KASLR_OFFSET, "the page tables map the image "
 						"from 0x%" PRIx64 ", _text is 0x%" PRIx64, img_lo, text);
-			img_lo = text;
-		} else {
+			if (other_below <= text)
+				img_lo = text;
+			from = text;
+		} else if (have_text) {
 			l->v[VMS_LK_KASLR_OFFSET].pub.conflict = true;
 			vms_layout_note(l, VMS_LK_KASLR_OFFSET, "but the image mapping starts at 0x%" PRIx64
 					", not near KIMAGE_VADDR + offset = 0x%" PRIx64, img_lo, text);
 		}
+		vms_layout_set(l, VMS_LK_KERNEL_IMAGE_SIZE, img_hi - from, VMS_SRC_PAGE_TABLES);
+		vms_layout_note(l, VMS_LK_KERNEL_IMAGE_SIZE, "%s 0x%" PRIx64 " to _end 0x%" PRIx64
+				": the runs mapped at kimage_voffset, across unmapped holes (the "
+				"freed init section)", from == text && have_text ? "_text" : "from",
+				from, img_hi);
+		if (img_lo != from)
+			vms_layout_note(l, VMS_LK_KERNEL_IMAGE_SIZE, "the kernel-image region starts at "
+					"0x%" PRIx64 ": vmalloc maps pages in the unmapped image header",
+					img_lo);
 	}
 	if (from_scan)
 		vms_layout_remarkf(l, "without VMCOREINFO the kernel version, KASLR offset, KASAN and "

@@ -71,7 +71,8 @@ static vms_error *cmd_ksym(vms_plugin_ctx *ctx, int argc, char **argv)
 	return err;
 }
 
-static const char *const regions[] = { "kernel-text", "modules", NULL };
+/* kernel-text is x86_64's name for the image, kernel-image arm64's. */
+static const char *const regions[] = { "kernel-text", "kernel-image", "modules", NULL };
 static const struct vms_plugin_command commands[] = {
 	{ "ksym", "symbol names to addresses", NULL, cmd_ksym },
 };
