@@ -707,6 +707,60 @@ static void test_layouts(void)
 	mem_free(&k.m);
 }
 
+/* The image as the kernel leaves it after boot: text..rodata (holding the
+ * root), the freed init section unmapped, then data/bss; a vmalloc page
+ * right after _end must not extend it, nor one in an unmapped header. */
+static void test_image_extent(void)
+{
+	const uint64_t mib = UINT64_C(1) << 20;
+	struct kern k;
+	vms_layout *l;
+
+	for (int header = 0; header < 2; header++) {
+		build_kernel(&k, 12, 48, 48, 48, false, true, 0x060100);
+		for (uint64_t off = 0; off < mib; off += 4096)	/* data/bss after a 2 MiB hole */
+			map(&k.m, &k.g, k.root, k.img_va + 4 * mib + off, k.img_pa + 4 * mib + off, 3,
+			    ATTR_KERNEL, false);
+		/* vmalloc pages: right after _end, then one that happens to sit
+		 * at kimage_voffset beyond it. */
+		map(&k.m, &k.g, k.root, k.img_va + 5 * mib, RAM_START + 0x300000, 3, ATTR_KERNEL, false);
+		map(&k.m, &k.g, k.root, k.img_va + 5 * mib + 0x2000, k.img_pa + 5 * mib + 0x2000, 3,
+		    ATTR_KERNEL, false);
+		if (header)	/* pre-6.x: header unmapped, and vmalloc used it */
+			for (uint64_t off = 0; off < 0x10000; off += 4096)
+				map(&k.m, &k.g, k.root, k.img_va + off, RAM_START + 0x400000 + off, 3,
+				    ATTR_KERNEL, false);
+		vms_error *err = detect(&k, false, &l);
+		CHECK(!err, "image extent%s: detect %s", header ? " (header reused)" : "",
+		      err ? vms_error_message(err) : "");
+		vms_error_free(err);
+		if (err) {
+			mem_free(&k.m);
+			continue;
+		}
+		const struct vms_layout_value *sz = vms_layout_get(l, VMS_LK_KERNEL_IMAGE_SIZE);
+		const struct vms_region *r = vms_region_of(l, k.img_va + 0x10000);
+		uint64_t start = header ? k.img_va + 0x10000 : k.img_va;
+		CHECK(sz->known && sz->value == 5 * mib, "image extent%s: kernel_image_size 0x%" PRIx64
+		      " is _end - _text (%s)", header ? " (header reused)" : "", sz->value, sz->note);
+		CHECK(!strcmp(r->name, "kernel-image") && r->start == start && r->end == k.img_va + 5 * mib - 1,
+		      "image extent%s: kernel-image region 0x%" PRIx64 "-0x%" PRIx64, header ? " (header reused)"
+		      : "", r->start, r->end);
+		CHECK(!strcmp(region_name(l, k.img_va + 3 * mib), "kernel-image") &&
+		      !strcmp(region_name(l, k.img_va + 4 * mib + 0x123), "kernel-image") &&
+		      !strcmp(region_name(l, k.img_va + 5 * mib), "vmalloc") &&
+		      !strcmp(region_name(l, k.img_va), header ? "vmalloc" : "kernel-image"),
+		      "image extent%s: freed init and data are kernel-image, the pages around vmalloc",
+		      header ? " (header reused)" : "");
+		struct vms_ptov p;
+		vms_error_free(vms_ptov(l, k.img_pa + 4 * mib + 0x10, &p));
+		CHECK(p.have_ktext && p.ktext == k.img_va + 4 * mib + 0x10, "image extent: ptov of data gives "
+		      "the image alias 0x%" PRIx64, p.ktext);
+		vms_layout_free(l);
+		mem_free(&k.m);
+	}
+}
+
 /* No VMCOREINFO: geometry, root, PHYS_OFFSET and kimage_voffset from memory. */
 static void test_no_vmcoreinfo(void)
 {
@@ -935,6 +989,7 @@ int main(int argc, char **argv)
 	test_errors_and_cont();
 	test_fallbacks();
 	test_layouts();
+	test_image_extent();
 	test_no_vmcoreinfo();
 	test_peer(argc > 1 ? argv[1] : getenv("VMS_PEER_DIR"));
 	printf("# %d checks, %d failures\n1..%d\n", checks, failures, checks);
