@@ -13,6 +13,9 @@
 #    PA - VA) and kimage_voffset, and must report kaslr_offset as unknown;
 #    QEMU's kdump files, whose header names no machine, must fail with a
 #    clear message instead of guessing;
+#  - the kernel-image region and kernel_image_size must match /proc/kcore's
+#    text segment (_text, _end - _text), hold the guest's image symbols, and
+#    ptov of their physical addresses (those addrxlat maps) must give them;
 #  - `vmscope vtop` of >= VMS_REAL_NADDR (10,000) random kernel addresses
 #    that libkdumpfile's addrxlat maps (linear map, image, vmemmap, modules,
 #    vmalloc) must give addrxlat's physical address.
@@ -144,6 +147,7 @@ for tpath in boots:
     if elf is None:
         continue
     path = os.path.join(bdir, elf)
+
     k = kdumpfile.kdumpfile(path)
     k.attr["addrxlat.ostype"] = "linux"
     ctx, sy = k.get_addrxlat_ctx(), k.get_addrxlat_sys()
@@ -160,6 +164,53 @@ for tpath in boots:
             return a.addr
         except Exception:
             return None
+
+    # The kernel image against /proc/kcore's text segment (_text, _end -
+    # _text): the region covers [_stext, _end) (and _text unless vmalloc
+    # reuses the unmapped header), image symbols are in it, and ptov of
+    # their physical addresses gives them back.
+    text = hx(t["kimage_vaddr_default"]) + hx(tval(t, "kaslr_offset"))
+    seg = next((s for s in t.get("kcore_segments", []) if hx(s["vaddr"]) == text), None)
+    stext = hx(t.get("vmcoreinfo", {}).get("SYMBOL(_stext)"))
+    if seg is None or stext is None:
+        print("ok %d # SKIP %s: kernel image: truth has no kcore text segment or SYMBOL(_stext)" % (n + 1, boot))
+        n += 1
+    else:
+        end = text + hx(seg["size"])
+        rc, out, err = run(["layout", "--json", path])
+        lay = json.loads(out) if rc == 0 else {}
+        img = [r for r in lay.get("regions", []) if r["name"] == "kernel-image"]
+        size = hx((lay.get("kernel_image_size") or {}).get("value"))
+        tap(len(img) == 1 and text <= hx(img[0]["start"]) <= stext and hx(img[0]["end"]) == end - 1
+            and size == end - text,
+            "%s/%s: kernel-image region %s-%s, size %s; kcore: _text 0x%x, _end 0x%x" %
+            (boot, elf, img[0]["start"] if img else None, img[0]["end"] if img else None,
+             None if size is None else hex(size), text, end), err)
+        kv = hx(tval(t, "kimage_voffset"))
+        syms = {k: hx(v) for k, v in t.get("kallsyms", {}).items() if text <= hx(v) < end and k != "_text"}
+        for k, v in t.get("variable_addresses", {}).items():
+            if v.get("address") and v.get("kind") in ("physical", "virtual"):
+                syms[k] = hx(v["address"]) + (kv if v["kind"] == "physical" else 0) & M64
+        # The last page before _end (bss, after the freed init section).
+        syms["_end - page"] = end - tval(t, "page_size")
+        names = sorted(syms)
+        rc, out, err = run(["region", "--json", path] + ["0x%x" % syms[k] for k in names])
+        got = [a["name"] for a in json.loads(out)["addresses"]] if rc == 0 else []
+        bad = ["%s 0x%x: %s" % (k, syms[k], g) for k, g in zip(names, got) if g != "kernel-image"]
+        tap(rc == 0 and len(got) == len(names) and len(names) >= 2 and not bad,
+            "%s/%s: %d image symbols (%s...) are in kernel-image" % (boot, elf, len(names), ", ".join(names[:3])),
+            "\n".join(bad) or err)
+        # Only what the tables map has an alias (per-cpu symbols point
+        # into the freed init section).
+        names = [k for k in names if ax(syms[k]) == (syms[k] - kv) & M64]
+        rc, out, err = run(["ptov", "--json", path] + ["0x%x" % ((syms[k] - kv) & M64) for k in names])
+        res = json.loads(out) if rc == 0 else {}
+        res = res.get("addresses", res.get("results", [])) if isinstance(res, dict) else res
+        bad = ["%s: %s" % (k, r) for k, r in zip(names, res) if hx(r.get("kernel_text") or r.get("ktext")) != syms[k]]
+        tap(rc == 0 and len(res) == len(names) and not bad,
+            "%s/%s: ptov of the physical addresses of the %d that addrxlat maps gives the image alias" %
+            (boot, elf, len(names)),
+            "\n".join(bad[:10]) or err or out[:300])
 
     rnd = random.Random(4321)
     po = hx(tval(t, "page_offset"))
