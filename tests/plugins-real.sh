@@ -118,15 +118,34 @@ else:
        "\n".join(bad))
     rc, out, err = run("decode", "--json", main, *["%x" % v for v in ks.values()])
     res = json.loads(out)["results"] if out else []
+    # The image is "kernel-text" on x86_64, "kernel-image" on arm64; on
+    # arm64 it lies inside vmalloc, so the routing is checked on its own:
+    # every kallsyms address in /proc/kcore's text segment (_text.._end;
+    # _text itself is left out: before 6.x the unmapped header may be vmalloc).
+    image = "kernel-text" if truth["arch"] == "x86_64" else "kernel-image"
+    text = int(truth["kimage_vaddr_default"], 16) + int(truth["kaslr_offset"]["value"], 16) \
+        if "kimage_vaddr_default" in truth else None
+    seg = [s for s in truth.get("kcore_segments", []) if text is not None and int(s["vaddr"], 16) == text]
+    if seg:
+        end = text + int(seg[0]["size"], 16)
+        inimg = [r for r in res if text < int(r["address"], 16) < end]
+        wrong = ["%s: %s/%s" % (r["address"], r.get("region"), r.get("plugin")) for r in inimg
+                 if r.get("region") != image or r.get("plugin") != "kernel-text"]
+        ok(rc in (0, 1) and len(inimg) >= 2 and not wrong,
+           "decode: %d addresses of the image (kcore text segment) go to %s / kernel-text" % (len(inimg), image),
+           "\n".join(wrong) or err)
     bad = [r.get("error", r.get("where")) for r in res
-           if r.get("region") in ("kernel-text", "modules") and
+           if r.get("region") in (image, "modules") and
            (r.get("offset") != "0x0" or r.get("symbol_address") != r["address"])]
-    ntext = sum(1 for r in res if r.get("region") == "kernel-text")
-    if truth["arch"] != "x86_64":
-        print("not ok - %s: decode of kernel-image addresses # TODO arm64 puts the image inside vmalloc; decode sends it to the vmalloc plugin" % name)
+    ntext = sum(1 for r in res if r.get("region") == image)
+    if bad and all("no symbols were loaded" in str(b) for b in bad) and image == "kernel-image":
+        # ksym above found the names: only the CLI's decode did not load
+        # the symbols for this region name.
+        print("not ok - %s: decode: %s addresses are symbol+0x0 # TODO cli/cmd-decode.c needs_symbols() "
+              "loads symbols for kernel-text and modules only, not arm64's kernel-image" % (name, image))
     else:
-      ok(not bad and ntext >= 1, "decode: %d kernel-text addresses are symbol+0x0" % ntext,
-       "\n".join(map(str, bad)))
+        ok(not bad and ntext >= 1, "decode: %d %s addresses are symbol+0x0" % (ntext, image),
+           "\n".join(map(str, bad)))
     # The name decoded is the guest's one whenever only one name has the address.
     byaddr = {}
     for k, v in ks.items():
