@@ -29,6 +29,41 @@ static const char *const pageflags_611[] = {
 	"mlocked",
 };
 
+/* A page type from the value VMCOREINFO exports for it (NUMBER(PAGE_*_
+ * MAPCOUNT_VALUE), what page_type holds).  Two encodings:
+ *  - 6.12+: the type in the top byte (PGTY_buddy 0xf0 ... PGTY_slab 0xf5),
+ *    the low 24 bits left to the type's owner: the value is PGTY << 24;
+ *  - 4.18-6.11: page_type starts as all ones and a type clears one bit:
+ *    the value is ~flag, and PageType() tests that the flag is clear and
+ *    the base above it set (base 0xf0000000 up to 6.9; 6.10 moved the flags
+ *    into those top bits and let owners reuse the low 16 bits). */
+static void page_type(vms_plugin_ctx *ctx, const char *name, struct pg_type *t)
+{
+	uint32_t v, flag;
+	int64_t n;
+
+	t->mask = t->want = 0;
+	if (!vms_ctx_vmcoreinfo_has(ctx, "NUMBER", name, &n))
+		return;
+	v = (uint32_t)n;
+	flag = ~v;
+	if (v && !(v & 0xffffff)) {
+		t->mask = 0xff000000u;
+		t->want = v;
+	} else if (flag && !(flag & (flag - 1))) {
+		t->mask = 0xf0000000u | flag;
+		t->want = 0xf0000000u & ~flag;
+	} else {	/* unknown encoding: the exact value */
+		t->mask = 0xffffffffu;
+		t->want = v;
+	}
+}
+
+static bool has_type(const struct pg_type *t, int32_t page_type)
+{
+	return t->mask && ((uint32_t)page_type & t->mask) == t->want;
+}
+
 static int number(vms_plugin_ctx *ctx, const char *name)
 {
 	int64_t v;
@@ -59,10 +94,9 @@ vms_error *pg_layout_load(vms_plugin_ctx *ctx, struct pg_layout *l)
 		vms_error_free(err);
 		l->o_compound_order = UINT64_MAX;
 	}
-	l->buddy_mapcount = vms_ctx_vmcoreinfo_has(ctx, "NUMBER", "PAGE_BUDDY_MAPCOUNT_VALUE", &v)
-			    ? v : INT64_MIN;
-	l->offline_mapcount = vms_ctx_vmcoreinfo_has(ctx, "NUMBER", "PAGE_OFFLINE_MAPCOUNT_VALUE", &v)
-			      ? v : INT64_MIN;
+	page_type(ctx, "PAGE_BUDDY_MAPCOUNT_VALUE", &l->t_buddy);
+	page_type(ctx, "PAGE_OFFLINE_MAPCOUNT_VALUE", &l->t_offline);
+	page_type(ctx, "PAGE_SLAB_MAPCOUNT_VALUE", &l->t_slab);	/* 6.10+: no PG_slab */
 	l->pg_lru = number(ctx, "PG_lru");
 	l->pg_slab = number(ctx, "PG_slab");
 	l->pg_private = number(ctx, "PG_private");
@@ -153,11 +187,13 @@ vms_error *pg_decode(vms_plugin_ctx *ctx, const struct pg_layout *l, uint64_t pa
 			pi->order = (unsigned int)order;
 		}
 	}
-	if (l->buddy_mapcount != INT64_MIN && pi->mapcount == l->buddy_mapcount) {
+	if (has_type(&l->t_buddy, pi->mapcount)) {
 		pi->buddy = true;
 		pi->buddy_order = (unsigned int)pi->private_;
 		pi->state = PG_ST_FREE;
-	} else if (bit(hflags, l->pg_slab)) {
+	} else if (bit(hflags, l->pg_slab) ||
+		   has_type(&l->t_slab, (int32_t)pl_get(hb, l->o_mapcount, 4, be))) {
+		/* Slab is a property of the folio: the head's flag or type. */
 		pi->state = PG_ST_SLAB;
 	} else if (bit(hflags, l->pg_lru)) {
 		/* The anon LRU lists hold swap-backed pages (shmem included,
@@ -167,7 +203,7 @@ vms_error *pg_decode(vms_plugin_ctx *ctx, const struct pg_layout *l, uint64_t pa
 		pi->state = anon ? PG_ST_LRU_ANON : PG_ST_LRU_FILE;
 	} else if (bit(pi->flags, l->pg_reserved)) {
 		pi->state = PG_ST_RESERVED;
-	} else if (l->offline_mapcount != INT64_MIN && pi->mapcount == l->offline_mapcount) {
+	} else if (has_type(&l->t_offline, pi->mapcount)) {
 		pi->state = PG_ST_OFFLINE;
 	} else {
 		int32_t rc = pi->tail ? (int32_t)pl_get(hb, l->o_refcount, 4, be) : pi->refcount;

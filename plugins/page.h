@@ -12,7 +12,9 @@ struct pg_layout {
 	uint64_t size;			/* SIZE(page) */
 	uint64_t o_flags, o_refcount, o_mapcount, o_mapping, o_private;
 	uint64_t o_compound_head, o_compound_order;	/* UINT64_MAX: unknown */
-	int64_t buddy_mapcount, offline_mapcount;	/* INT64_MIN: unknown */
+	/* Page types (page_type, which shares its word with _mapcount): a
+	 * page has the type when (page_type & mask) == want; mask 0: unknown. */
+	struct pg_type { uint32_t mask, want; } t_buddy, t_offline, t_slab;
 	/* Flag bit numbers; -1 when neither VMCOREINFO nor the fallback
 	 * table gives one. */
 	int pg_lru, pg_slab, pg_private, pg_swapbacked, pg_swapcache, pg_head, pg_reserved;
