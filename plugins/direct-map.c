@@ -21,6 +21,18 @@ static vms_error *decode(vms_plugin_ctx *ctx, const struct vms_decode_request *r
 	if (!pob->known)
 		return vms_error_create(VMS_ERR_NOT_FOUND, "the direct-map base is not known");
 	pa = req->addr - pob->value;
+	/* arm64's linear map starts at PHYS_OFFSET, not PA 0: take the offset
+	 * from where ptov puts the dump's first page. */
+	if (vms_layout_arch(lay) != VMS_ARCH_X86_64 && vms_dump_nranges(vms_ctx_dump(ctx))) {
+		uint64_t pa0 = vms_dump_ranges(vms_ctx_dump(ctx))[0].start;
+		struct vms_ptov pv;
+		if ((err = vms_ptov(lay, pa0, &pv)))
+			return err;
+		if (!pv.have_direct)
+			return vms_error_create(VMS_ERR_NOT_FOUND, "the linear map's offset is not known "
+						"(PA 0x%" PRIx64 " has no linear address)", pa0);
+		pa = req->addr - (pv.direct - pa0);
+	}
 	pfn = pa / ps;
 	vms_out_hex(out, "physical", pa);
 	vms_out_uint(out, "pfn", pfn);
@@ -48,7 +60,8 @@ static vms_error *decode(vms_plugin_ctx *ctx, const struct vms_decode_request *r
 	return NULL;
 }
 
-static const char *const regions[] = { "direct-map", NULL };
+/* direct-map is x86_64's name, linear-map arm64's. */
+static const char *const regions[] = { "direct-map", "linear-map", NULL };
 
 static const struct vms_plugin plugin = {
 	VMS_PLUGIN_HEADER,
