@@ -176,7 +176,8 @@ static int add_leaf(uint64_t va, uint64_t pa, uint64_t size, void *arg)
  * not fatal: whatever was not listed is walked. */
 static void scan_linear(struct vms_xlator *x)
 {
-	static const char *const linear[] = { "direct-map", "kernel-text" };
+	/* x86_64's and arm64's names for the same two mappings */
+	static const char *const linear[] = { "direct-map", "kernel-text", "linear-map", "kernel-image" };
 	struct vms_layout *l = x->l;
 	uint64_t root;
 

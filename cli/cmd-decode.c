@@ -233,7 +233,9 @@ static const char decode_help[] =
 
 static bool needs_symbols(const char *region)
 {
-	return !strcmp(region, "kernel-text") || !strcmp(region, "modules");
+	/* kernel-image is arm64's name for the kernel's text and data */
+	return !strcmp(region, "kernel-text") || !strcmp(region, "kernel-image") ||
+	       !strcmp(region, "modules");
 }
 
 int vms_cmd_decode(int argc, char **argv)

@@ -186,6 +186,7 @@ static const char *describe_addr(struct sym_cmd *s, uint64_t a, char *buf, size_
 	/* Symbols only for the kernel image and modules: elsewhere (the direct
 	 * map, vmalloc) the nearest symbol below is meaningless. */
 	if (s->symtab && s->layout && (!strcmp(vms_region_of(s->layout, a)->name, "kernel-text") ||
+				       !strcmp(vms_region_of(s->layout, a)->name, "kernel-image") ||
 				       !strcmp(vms_region_of(s->layout, a)->name, "modules")) &&
 	    (sym = vms_symbol_by_addr(s->symtab, a, &off))) {
 		if (off)

@@ -137,14 +137,8 @@ else:
            if r.get("region") in (image, "modules") and
            (r.get("offset") != "0x0" or r.get("symbol_address") != r["address"])]
     ntext = sum(1 for r in res if r.get("region") == image)
-    if bad and all("no symbols were loaded" in str(b) for b in bad) and image == "kernel-image":
-        # ksym above found the names: only the CLI's decode did not load
-        # the symbols for this region name.
-        print("not ok - %s: decode: %s addresses are symbol+0x0 # TODO cli/cmd-decode.c needs_symbols() "
-              "loads symbols for kernel-text and modules only, not arm64's kernel-image" % (name, image))
-    else:
-        ok(not bad and ntext >= 1, "decode: %d %s addresses are symbol+0x0" % (ntext, image),
-           "\n".join(map(str, bad)))
+    ok(not bad and ntext >= 1, "decode: %d %s addresses are symbol+0x0" % (ntext, image),
+       "\n".join(map(str, bad)))
     # The name decoded is the guest's one whenever only one name has the address.
     byaddr = {}
     for k, v in ks.items():
