@@ -25,6 +25,10 @@ struct vms_reader_ops {
 	 * For anything but PRESENT and ZERO, buf is left untouched. */
 	vms_error *(*read_block)(vms_dump *d, uint64_t blk, void *buf,
 				 enum vms_page_status *st);
+	/* Optional fast path: a pointer to block `blk`'s bytes where the file
+	 * holds them whole and mapped (ELF), or NULL to go through read_block.
+	 * Lets reads skip the cache copy. */
+	const uint8_t *(*block_ptr)(vms_dump *d, uint64_t blk);
 	/* Optional: counts blocks by status faster than asking for each one. */
 	vms_error *(*count_blocks)(vms_dump *d, struct vms_page_counts *out);
 	void (*close)(vms_dump *d);

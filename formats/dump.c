@@ -458,6 +458,16 @@ vms_error *vms_dump_read_phys(vms_dump *d, uint64_t paddr, void *buf, size_t len
 
 		if (n > len)
 			n = len;
+		/* Mapped ELF data needs neither the cache nor a second copy. */
+		if (d->ops->block_ptr && (data = d->ops->block_ptr(d, blk)) != NULL) {
+			if (d->read_hook)
+				d->read_hook(d->read_hook_arg, blk);
+			memcpy(out, data + off, n);
+			out += n;
+			paddr += n;
+			len -= n;
+			continue;
+		}
 		err = cache_get(d, blk, &data, &st);
 		if (err)
 			return err;

@@ -98,6 +98,22 @@ static vms_error *elf_block_status(vms_dump *d, uint64_t blk, enum vms_page_stat
 	return NULL;
 }
 
+static const uint8_t *elf_block_ptr(vms_dump *d, uint64_t blk)
+{
+	const struct elf_priv *p = d->priv;
+	const struct vms_file *f = d->files[0];
+	uint64_t bstart, bend;
+	size_t i;
+
+	if (!f->map || vms_file_is_flat(f) || !block_bounds(d, blk, &bstart, &bend))
+		return NULL;
+	i = map_find(p, bstart);
+	/* Only a block one segment stores whole (the common case). */
+	if (i >= p->nmap || p->map[i].start > bstart || p->map[i].avail_end < bend)
+		return NULL;
+	return f->map + p->map[i].offset + (bstart - p->map[i].start);
+}
+
 static vms_error *elf_read_block(vms_dump *d, uint64_t blk, void *buf,
 				 enum vms_page_status *st)
 {
@@ -206,6 +222,7 @@ static const struct vms_reader_ops elf_ops = {
 	.name = "elf",
 	.block_status = elf_block_status,
 	.read_block = elf_read_block,
+	.block_ptr = elf_block_ptr,
 	.count_blocks = elf_count_blocks,
 	.close = elf_close,
 };
