@@ -36,3 +36,4 @@ check-debuginfo: all
 	VMS_DEBUGINFO_CACHE='$(VMS_DEBUGINFO_CACHE)' \
 	$(SHELL) $(top_srcdir)/tests/symbols-debuginfo.sh
 .PHONY: check-debuginfo
+EXTRA_DIST += bench/struct-vs-crash.sh
