@@ -11,7 +11,7 @@ tests_samepages_SOURCES = tests/samepages.c
 tests_samepages_LDADD = libvmscope.la
 
 TESTS += tests/real-dumps.sh tests/analyzer-real.sh
-EXTRA_DIST += tests/real-dumps.sh tests/analyzer-real.sh tests/real-ensure.sh
+EXTRA_DIST += tests/real-dumps.sh tests/analyzer-real.sh tests/real-ensure.sh tests/real-boots.sh
 CLEANFILES += tests/real-ensure.log
 # What tests/real-ensure.sh runs (tests/real/README.md describes it).
 EXTRA_DIST += tests/real/README.md tests/real/make-real-dumps.sh \

@@ -27,19 +27,7 @@ set -u
 VMSCOPE=${VMSCOPE:-./vmscope}
 NADDR=${VMS_REAL_NADDR:-10000}
 
-errf=${TMPDIR:-/tmp}/analyzer-real.$$.err
-boots=$(sh "$top_srcdir/tests/real-ensure.sh" 2>"$errf")
-rc=$?
-sed 's/^/# /' "$errf"
-why=$(grep -m1 '^real dumps' "$errf")
-rm -f "$errf"
-case $rc in
-0) ;;
-77)	echo "1..0 # SKIP ${why:-real dumps unavailable}"
-	exit 0 ;;
-*)	echo "Bail out! ${why:-real dumps unavailable} (VMSCOPE_REQUIRE_REAL=1)"
-	exit 1 ;;
-esac
+. "$top_srcdir/tests/real-boots.sh"
 # libaddrxlat through its C API: bench/xlate-lkdf (built by `make`).
 XLATE_LKDF=${XLATE_LKDF:-$top_builddir/bench/xlate-lkdf}
 if [ ! -x "$XLATE_LKDF" ]; then

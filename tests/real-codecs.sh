@@ -9,19 +9,7 @@
 # The converted files are cached beside the boot's other dumps.
 . "$top_srcdir/tests/tap.sh"
 
-errf=${TMPDIR:-/tmp}/real-codecs.$$.err
-boots=$(sh "$top_srcdir/tests/real-ensure.sh" 2>"$errf")
-rc=$?
-sed 's/^/# /' "$errf"
-why=$(grep -m1 '^real dumps' "$errf")
-rm -f "$errf"
-case $rc in
-0) ;;
-77)	echo "1..0 # SKIP ${why:-real dumps unavailable}"
-	exit 0 ;;
-*)	echo "Bail out! ${why:-real dumps unavailable} (VMSCOPE_REQUIRE_REAL=1)"
-	exit 1 ;;
-esac
+. "$top_srcdir/tests/real-boots.sh"
 
 for b in "$boots"/*/; do
 	b=${b%/}

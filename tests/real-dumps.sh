@@ -29,19 +29,7 @@ set -u
 : "${top_builddir:=.}"
 VMSCOPE=${VMSCOPE:-$top_builddir/vmscope}
 
-errf=${TMPDIR:-/tmp}/real-dumps.$$.err
-boots=$(sh "$top_srcdir/tests/real-ensure.sh" 2>"$errf")
-rc=$?
-sed 's/^/# /' "$errf"
-why=$(grep -m1 '^real dumps' "$errf")
-rm -f "$errf"
-case $rc in
-0) ;;
-77)	echo "1..0 # SKIP ${why:-real dumps unavailable}"
-	exit 0 ;;
-*)	echo "Bail out! ${why:-real dumps unavailable} (VMSCOPE_REQUIRE_REAL=1)"
-	exit 1 ;;
-esac
+. "$top_srcdir/tests/real-boots.sh"
 
 exec /usr/bin/python3 - "$VMSCOPE" "$top_builddir/tests" "$boots" "${VMS_REAL_JOBS:-2}" <<'EOF'
 import concurrent.futures, glob, json, os, re, struct, subprocess, sys, time
