@@ -723,89 +723,102 @@ void vms_xlator_free(vms_xlator *x)
 	free(x);
 }
 
+/* Everything the block cache could not answer: the runs, the TLB, the
+ * holes, a walk; each answer is remembered for next time.  runs: whether
+ * a run may hold v.  Returns whether v failed. */
+static bool slow_path(struct vms_xlator *x, uint64_t v, bool runs, struct vms_xlate_result *r)
+{
+	const uint64_t base_size = UINT64_C(1) << x->page_shift;
+	const struct run *run;
+	const struct hole *h;
+	const struct tlb_entry *te;
+	unsigned int shift;
+
+	if (runs && (run = find_run(x, v))) {
+		r->paddr = run->pa + (v - run->va);
+		r->page_size = run->page_size;
+		r->error = 0;
+		x->stats.linear++;
+		if (x->blk) {
+			blk_fill(x, v, run->va, run->last, run->pa - run->va, run->page_size, true);
+			if (run->page_size == base_size)
+				leaf_note(x, v, run->pa - run->va);
+		}
+		return false;
+	}
+	if ((te = tlb_lookup(x, v, r, &shift))) {
+		x->stats.tlb_hits++;
+		if (!x->blk || (r->error && shift != x->page_shift)) {
+			/* A failed span above a page: a random address in a
+			 * hole, whose block is unlikely to come again. */
+		} else if (shift == x->page_shift) {
+			leaf_note(x, v, te->base & 1 ? te->base : te->base - (v & ~(base_size - 1)));
+		} else if (r->page_size >= (UINT64_C(1) << x->blk_shift)) {
+			uint64_t pva = v & ~(r->page_size - 1);
+			blk_fill(x, v, pva, pva + (r->page_size - 1), r->paddr - v, r->page_size, false);
+		} else if (runs) {
+			blk_fill(x, v, 0, 0, 0, 0, false);
+		}
+	} else if (x->nholes && (h = find_hole(x, v))) {
+		/* Cache the entry's span too: the next probe is cheaper. */
+		r->paddr = 0;
+		r->page_size = 0;
+		r->error = x->recs[h->rec].code;
+		tlb_insert(x, h->shift, v, (uint64_t)h->rec << 1 | 1);
+		x->stats.tlb_hits++;
+	} else {
+		walk(x, v, r);
+	}
+	return r->error != 0;
+}
+
 size_t vms_xlator_vtop(vms_xlator *x, const uint64_t *va, size_t n,
 		       struct vms_xlate_result *out)
 {
+	const struct blk_entry *blk = x->blk;
+	const unsigned int blk_shift = x->blk_shift, page_shift = x->page_shift;
+	const uint64_t tbl_mask = x->ltab_len - 1;
+	const uint64_t *unknowns = x->unknowns;
+	const bool runs = x->nruns != 0;
 	size_t failed = 0;
 	uint64_t linear = 0, hits = 0;	/* in locals: no store to x per address */
-	const uint64_t base_size = UINT64_C(1) << x->page_shift;
-	const uint64_t tbl_mask = x->ltab_len - 1;
 
+	if (!blk) {
+		for (size_t i = 0; i < n; i++)
+			failed += slow_path(x, va[i], runs, &out[i]);
+		return failed;
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = va[i];
 		struct vms_xlate_result *r = &out[i];
-		const struct run *run;
-		const struct hole *h;
-		const struct tlb_entry *te;
-		unsigned int shift;
-		bool runs = x->nruns != 0;
+		const struct blk_entry *e = blk_slot(x, v >> blk_shift);
 
 		/* Random addresses: fetch a later one's slot now, so the memory
 		 * latency overlaps the work on the ones before. */
-		if (x->blk && i + PREFETCH_AHEAD < n)
-			__builtin_prefetch(blk_slot(x, va[i + PREFETCH_AHEAD] >> x->blk_shift));
-		if (x->blk) {
-			const struct blk_entry *e = blk_slot(x, v >> x->blk_shift);
-
-			if (e->key >> 7 == v >> x->blk_shift) {
-				uint64_t w = e->delta + e->tbl[(v >> x->page_shift) & tbl_mask];
-				uint64_t from_run = e->key >> 6 & 1;
-
-				if (!(w & 1)) {
-					r->paddr = v + w;
-					r->page_size = UINT64_C(1) << (e->key & 63);
-					r->error = 0;
-					linear += from_run;
-					hits += !from_run;
-					continue;
-				}
-				if (w != LEAF_UNKNOWN) {
-					r->paddr = 0;
-					r->page_size = 0;
-					r->error = x->recs[w >> 1].code;
-					hits++;
-					failed++;
-					continue;
-				}
-				if (e->tbl == x->unknowns)
-					runs = false;	/* no run touches this block */
-			}
-		}
-		if (runs && (run = find_run(x, v))) {
-			r->paddr = run->pa + (v - run->va);
-			r->page_size = run->page_size;
-			r->error = 0;
-			linear++;
-			if (x->blk) {
-				blk_fill(x, v, run->va, run->last, run->pa - run->va, run->page_size, true);
-				if (run->page_size == base_size)
-					leaf_note(x, v, run->pa - run->va);
-			}
+		if (i + PREFETCH_AHEAD < n)
+			__builtin_prefetch(blk_slot(x, va[i + PREFETCH_AHEAD] >> blk_shift));
+		if (e->key >> 7 != v >> blk_shift) {
+			failed += slow_path(x, v, runs, r);
 			continue;
 		}
-		if ((te = tlb_lookup(x, v, r, &shift))) {
-			hits++;
-			if (x->blk && shift == x->page_shift) {
-				leaf_note(x, v, te->base & 1 ? te->base
-						: te->base - (v & ~(base_size - 1)));
-			} else if (x->blk && r->page_size >= (UINT64_C(1) << x->blk_shift)) {
-				uint64_t pva = v & ~(r->page_size - 1);
-				blk_fill(x, v, pva, pva + (r->page_size - 1), r->paddr - v, r->page_size,
-					 false);
-			} else if (x->blk && runs) {
-				blk_fill(x, v, 0, 0, 0, 0, false);
-			}
-		} else if (x->nholes && (h = find_hole(x, v))) {
-			/* Cache the entry's span too: the next probe is cheaper. */
+		uint64_t w = e->delta + e->tbl[(v >> page_shift) & tbl_mask];
+		uint64_t from_run = e->key >> 6 & 1;
+
+		if (!(w & 1)) {
+			r->paddr = v + w;
+			r->page_size = UINT64_C(1) << (e->key & 63);
+			r->error = 0;
+			linear += from_run;
+			hits += !from_run;
+		} else if (w != LEAF_UNKNOWN) {
 			r->paddr = 0;
 			r->page_size = 0;
-			r->error = x->recs[h->rec].code;
-			tlb_insert(x, h->shift, v, (uint64_t)h->rec << 1 | 1);
+			r->error = x->recs[w >> 1].code;
 			hits++;
+			failed++;
 		} else {
-			walk(x, v, r);
+			failed += slow_path(x, v, runs && e->tbl != unknowns, r);
 		}
-		failed += r->error != 0;
 	}
 	x->stats.linear += linear;
 	x->stats.tlb_hits += hits;
