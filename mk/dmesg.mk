@@ -1,0 +1,7 @@
+## dmesg: tests of the kernel-log decoder (plugins/dmesg.c, built in
+## mk/plugins.mk) on synthetic dumps of every log layout: the 5.10+ printk
+## ring buffer in the states a crash leaves it in, and log_buf of 3.5-5.9.
+## tests/dmesg-gen.py writes the dumps (python3, no code shared with vmscope).
+
+TESTS += tests/dmesg.sh
+EXTRA_DIST += tests/dmesg.sh tests/dmesg-gen.py
