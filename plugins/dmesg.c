@@ -501,17 +501,20 @@ out:
 /* ---- log_buf (3.5 to 5.9) ------------------------------------------------ */
 
 /* Whether the kernel joins a LOG_CONT record to the line before it when
- * it prints the log: 3.5 to 4.8 did (msg_print_text() with the previous
- * record's flags); 4.9 reworked continuation lines and prints every
- * record on its own line.  From VMCOREINFO's OSRELEASE; unknown: 4.9+. */
+ * it prints the log: 3.5 to 4.9 did (msg_print_text() with the previous
+ * record's flags); 4.10 ("printk: remove games with previous record
+ * flags", also in 4.9.195 and later 4.9.y) prints every record on its own
+ * line.  From VMCOREINFO's OSRELEASE; unknown: the newer behaviour. */
 static bool joins_continuations(vms_plugin_ctx *ctx)
 {
 	const char *rel = vms_dump_vmcoreinfo_get(vms_ctx_dump(ctx), "OSRELEASE");
-	unsigned int major, minor;
+	unsigned int major, minor, sub = 0;
 
-	if (!rel || sscanf(rel, "%u.%u", &major, &minor) != 2)
+	if (!rel || sscanf(rel, "%u.%u.%u", &major, &minor, &sub) < 2)
 		return false;
-	return major < 4 || (major == 4 && minor < 9);
+	if (major == 4 && minor == 9)
+		return sub < 195;
+	return major < 4 || (major == 4 && minor < 10);
 }
 
 /* VMCOREINFO name of the record struct: printk_log since 3.11, log

@@ -443,7 +443,7 @@ def scenario(name):
         assert lb.first_idx > lb.next_idx   # the reader must wrap
         exp = list(lb.live)
         vmci = base_vmcoreinfo("5.4.0" if caller else "4.19.0") + lb.vmcoreinfo()
-    elif name in ("logbuf-3.10", "logbuf-4.9-cont"):
+    elif name == "logbuf-3.10" or (name.startswith("logbuf-") and name.endswith("-cont")):
         lb = LogBuf(m, 4096)
         for r in [
             {"ts": 0, "text": "Linux version 3.10.0", "level": 5},
@@ -455,7 +455,7 @@ def scenario(name):
             {"ts": 7000, "text": "interrupting line"},
         ]:
             lb.store(r)
-        vmci = base_vmcoreinfo("3.10.0" if name == "logbuf-3.10" else "4.9.0")
+        vmci = base_vmcoreinfo("3.10.0" if name == "logbuf-3.10" else name[7:-5])
         vmci += lb.vmcoreinfo("log" if name == "logbuf-3.10" else "printk_log")
     elif name == "logbuf-corrupt":
         lb = LogBuf(m, 4096)
