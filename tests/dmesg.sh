@@ -223,6 +223,13 @@ for s in prb-badbits prb-headpast logbuf-badidx logbuf-twowraps; do
 	fi
 done
 
+out prb-small --raw
+cp "$tmp/out" "$tmp/raw"
+out prb-small --level
+tap_ok "--raw is --level" cmp "$tmp/raw" "$tmp/out"
+"$VMSCOPE" dmesg --help >"$tmp/out" 2>&1
+tap_ok "--help names the options" sh -c "grep -q -- --no-time '$tmp/out' && grep -q -- --caller '$tmp/out' && grep -q -- --dict '$tmp/out'"
+
 out prb-small --bogus
 tap_is "unknown option: exit status 2" "$rc" 2
 tap_done
