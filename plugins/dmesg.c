@@ -369,7 +369,7 @@ static vms_error *prb_setup(vms_plugin_ctx *ctx, uint64_t prb_ptr, struct prb *r
  * get_data() and copy_data().  [begin, next) is one data block, an
  * "unsigned long id" then the text; a block that would run past the end
  * of the ring is stored whole at its start (begin is then one wrap behind
- * next).  Since Linux 6.18 a block may also end exactly at the end of the
+ * next).  Since Linux 6.19 a block may also end exactly at the end of the
  * ring; "next - 1" is its last byte in every version.  Returns false when
  * the text is lost: a failed reservation, an impossible position, a block
  * that belongs to another descriptor, or one shorter than text_len. */

@@ -9,8 +9,8 @@ oldest records and wrapping with a zero-length header), or prb_reserve() /
 prb_commit() / prb_final_commit() of 5.10+ into the lockless ring buffer
 (descriptor ids and logical positions starting from their real initial
 values, so both overflow; the tail pushed, descriptors made reusable, data
-blocks wrapped to the start of the ring, by the pre-6.18 rule or by the
-6.18 rule that lets a block end exactly at the end of the ring).
+blocks wrapped to the start of the ring, by the pre-6.19 rule or by the
+6.19 rule that lets a block end exactly at the end of the ring).
 
 OUT.expect is what `vmscope dmesg` must print, from what this writer knows
 it left in the ring: the records still there, in order, each line of each
@@ -391,7 +391,7 @@ def scenario(name):
             assert rb.exact_blocks >= 1
             # The check must cover a survivor that ends at the ring's end.
             assert any(b[2] & (rb.size - 1) == 0 for b in rb.blocks), rb.blocks
-        vmci = base_vmcoreinfo("6.18.0") + rb.vmcoreinfo()
+        vmci = base_vmcoreinfo("6.19.0") + rb.vmcoreinfo()
     elif name == "prb-small":
         rb = Prb(m, 5, 12, exact_fit=False)
         recs = [

@@ -69,7 +69,7 @@ EOF
 for s in prb-wrap prb-wrap-exact prb-recycling; do
 	case $s in
 	prb-wrap) what="400 records through 16 descriptors and 512 bytes (ids, lpos overflow; wrapped blocks; committed and reserved at the head)" ;;
-	prb-wrap-exact) what="the same with the 6.18 rule: a block ends exactly at the ring's end" ;;
+	prb-wrap-exact) what="the same with the 6.19 rule: a block ends exactly at the ring's end" ;;
 	prb-recycling) what="head_id moved to a descriptor that still holds the id of one ring ago" ;;
 	esac
 	if ! gen $s >"$tmp/generr"; then
