@@ -53,10 +53,12 @@ struct record {
 	bool have_caller;
 	const char *text;
 	size_t len;
-	/* log_buf: "KEY=value\0KEY=value"; ring buffer: see dev_info below */
+	/* log_buf: "KEY=value\0KEY=value" */
 	const char *dict;
 	size_t dict_len;
-	const char *subsystem, *device;	/* ring buffer dev_info, NUL-padded */
+	/* ring buffer: dev_info's subsystem and device names (lengths
+	 * without the NUL padding) */
+	const char *subsystem, *device;
 	size_t subsystem_len, device_len;
 };
 
@@ -65,7 +67,7 @@ struct printer {
 	struct opts o;
 	uint64_t count, lost, reserved;
 	/* Text of the output line being assembled: a log_buf record of a
-	 * pre-4.9 kernel may end without a newline and the next continue it. */
+	 * pre-4.10 kernel may end without a newline and the next continue it. */
 	char *line;
 	size_t line_len, line_cap;
 	bool line_open;
@@ -127,16 +129,26 @@ static void add_prefix(struct printer *p, const struct record *r)
 	line_add(p, buf, (size_t)n);
 }
 
-/* One "KEY=value" dictionary line, as /dev/kmsg and `crash> log -d`
- * print them: indented by a blank. */
+/* The next non-empty "KEY=value" of a log_buf dictionary (NUL-separated
+ * entries between *pos and end); false at the end. */
+static bool dict_next(const char **pos, const char *end, const char **kv, size_t *n)
+{
+	while (*pos && *pos < end) {
+		const char *nul = memchr(*pos, '\0', (size_t)(end - *pos));
+
+		*kv = *pos;
+		*n = (size_t)((nul ? nul : end) - *pos);
+		*pos = nul ? nul + 1 : end;
+		if (*n)
+			return true;
+	}
+	return false;
+}
+
+/* One dictionary line, as /dev/kmsg and `crash> log -d` print them:
+ * indented by a blank. */
 static void dict_line(struct printer *p, const char *key, const char *v, size_t n)
 {
-	const char *nul = memchr(v, '\0', n);
-
-	if (nul)
-		n = (size_t)(nul - v);
-	if (!n)
-		return;
 	line_add(p, " ", 1);
 	if (key) {
 		line_add(p, key, strlen(key));
@@ -147,12 +159,15 @@ static void dict_line(struct printer *p, const char *key, const char *v, size_t 
 }
 
 /* Prints one record.  prefix: begin with the prefix (false continues the
- * open line); newline: end the record's last line. */
+ * open line); newline: end the record's last line; cont: the record is
+ * flagged as a continuation (JSON). */
 static void print_record(struct printer *p, const struct record *r, bool prefix, bool newline,
 			 bool cont)
 {
 	vms_out *out = p->out;
-	const char *t = r->text, *end = r->text + r->len;
+	const char *t = r->text, *end = r->text + r->len, *pos, *kv;
+	bool has_dict = r->dict_len || r->subsystem_len || r->device_len;
+	size_t n;
 
 	vms_out_object_begin(out, NULL);
 	if (r->have_seq)
@@ -167,23 +182,14 @@ static void print_record(struct printer *p, const struct record *r, bool prefix,
 		vms_out_hex(out, "caller_id", r->caller_id);
 	vms_out_bool(out, "continuation", cont);
 	vms_out_strn(out, "text", r->text, r->len);
-	if (r->dict_len || r->subsystem_len || r->device_len) {
+	if (has_dict) {
 		vms_out_array_begin(out, "dict");
-		for (const char *d = r->dict, *e = r->dict + r->dict_len; d && d < e;) {
-			const char *nul = memchr(d, '\0', (size_t)(e - d));
-			size_t n = (size_t)((nul ? nul : e) - d);
-			if (n)
-				vms_out_strn(out, NULL, d, n);
-			d += n + 1;
-		}
-		if (r->subsystem_len && r->subsystem[0]) {
-			size_t n = strnlen(r->subsystem, r->subsystem_len);
-			vms_out_strf(out, NULL, "SUBSYSTEM=%.*s", (int)n, r->subsystem);
-		}
-		if (r->device_len && r->device[0]) {
-			size_t n = strnlen(r->device, r->device_len);
-			vms_out_strf(out, NULL, "DEVICE=%.*s", (int)n, r->device);
-		}
+		for (pos = r->dict; r->dict_len && dict_next(&pos, r->dict + r->dict_len, &kv, &n);)
+			vms_out_strn(out, NULL, kv, n);
+		if (r->subsystem_len)
+			vms_out_strf(out, NULL, "SUBSYSTEM=%.*s", (int)r->subsystem_len, r->subsystem);
+		if (r->device_len)
+			vms_out_strf(out, NULL, "DEVICE=%.*s", (int)r->device_len, r->device);
 		vms_out_array_end(out);
 	}
 	vms_out_object_end(out);
@@ -209,14 +215,10 @@ static void print_record(struct printer *p, const struct record *r, bool prefix,
 	}
 	if (newline)
 		line_end(p);
-	if (p->o.dict && (r->dict_len || r->subsystem_len || r->device_len)) {
+	if (p->o.dict && has_dict) {
 		line_end(p);
-		for (const char *d = r->dict, *e = r->dict + r->dict_len; d && d < e;) {
-			const char *nul = memchr(d, '\0', (size_t)(e - d));
-			size_t n = (size_t)((nul ? nul : e) - d);
-			dict_line(p, NULL, d, n);
-			d += n + 1;
-		}
+		for (pos = r->dict; r->dict_len && dict_next(&pos, r->dict + r->dict_len, &kv, &n);)
+			dict_line(p, NULL, kv, n);
 		if (r->subsystem_len)
 			dict_line(p, "SUBSYSTEM", r->subsystem, r->subsystem_len);
 		if (r->device_len)
