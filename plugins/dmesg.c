@@ -76,7 +76,8 @@ struct printer {
 
 static void line_add(struct printer *p, const char *s, size_t n)
 {
-	if (p->err)
+	p->line_open = true;	/* even empty: an empty line is a line */
+	if (p->err || !n)
 		return;
 	if (p->line_cap - p->line_len < n) {
 		size_t cap = p->line_cap ? p->line_cap : 256;
@@ -93,13 +94,12 @@ static void line_add(struct printer *p, const char *s, size_t n)
 	}
 	memcpy(p->line + p->line_len, s, n);
 	p->line_len += n;
-	p->line_open = true;
 }
 
 static void line_end(struct printer *p)
 {
 	if (p->line_open)
-		vms_out_text(p->out, "%.*s", (int)p->line_len, p->line);
+		vms_out_text(p->out, "%.*s", (int)p->line_len, p->line ? p->line : "");
 	p->line_len = 0;
 	p->line_open = false;
 }
