@@ -450,7 +450,10 @@ static const char dmesg_help[] =
 	"\"[seconds.micros] text\"; continuation lines of a message are printed\n"
 	"as they were logged.\n\n"
 	"Options:\n"
-	"      --level            prefix each line with its level <0>..<7> (with facility)\n"
+	"      --level, --raw     prefix each line with <N>, N = facility * 8 + level\n"
+	"      --no-time          leave out the timestamps\n"
+	"      --caller           the caller id after the time: [T<pid>] or [C<cpu>]\n"
+	"      --dict             the record's SUBSYSTEM= and DEVICE= on lines after it\n"
 	PLUGIN_HELP CLI_COMMON_HELP;
 
 int vms_cmd_dmesg(int argc, char **argv)
@@ -470,7 +473,9 @@ int vms_cmd_dmesg(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	for (int i = 0; i < argc; i++) {
-		if (i && (!strcmp(argv[i], "--level") || !strcmp(argv[i], "--raw")))
+		if (i && (!strcmp(argv[i], "--level") || !strcmp(argv[i], "--raw") ||
+			  !strcmp(argv[i], "--no-time") || !strcmp(argv[i], "--caller") ||
+			  !strcmp(argv[i], "--dict")))
 			rest[nrest++] = argv[i];
 		else
 			own[nown++] = argv[i];
