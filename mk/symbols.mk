@@ -3,7 +3,8 @@
 ## types through libdwarf; the sym, struct, whatis and ps commands.
 
 libvmscope_la_SOURCES += analyzer/symbols.c analyzer/symbols-priv.h \
-	analyzer/kallsyms.c analyzer/dwarf.c
+	analyzer/kallsyms.c analyzer/dwarf.c \
+	analyzer/vmcoreinfo-dwarf.c analyzer/vmcoreinfo-dwarf.h
 libvmscope_la_CFLAGS += $(DWARF_CFLAGS)
 libvmscope_la_LIBADD += $(DWARF_LIBS)
 libvmscope_internal_la_CFLAGS += $(DWARF_CFLAGS)
