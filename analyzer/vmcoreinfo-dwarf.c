@@ -96,11 +96,44 @@ static vms_error *symbol(const struct vms_vmci_src *src, const char *key, const 
 	return NULL;
 }
 
+static bool enumerator(vms_types *types, const char *name, int64_t *out);
+
+/* node_online_map is node_states[N_ONLINE] (a macro since 2.6.23). */
+static vms_error *node_online_map(const struct vms_vmci_src *src, const char *key,
+				  uint64_t *out, const char **how)
+{
+	const vms_type *t;
+	uint64_t base = 0, size;
+	int64_t idx;
+	vms_error *err;
+
+	if (!src->types)
+		return not_derivable(key, "no debug info");
+	if ((err = symbol(src, key, "node_states", &base)) ||
+	    (err = find_type(src->types, "nodemask_t", &t)))
+		return err;
+	if (!enumerator(src->types, "N_ONLINE", &idx) || idx < 0 || idx > 64 ||
+	    !vms_type_size(t, &size) || size > 4096)
+		return not_derivable(key, "no N_ONLINE in enum node_states");
+	*out = base + (uint64_t)idx * size;
+	*how = "vmlinux symbols and DWARF (node_states[N_ONLINE])";
+	return NULL;
+}
+
 static vms_error *derive_symbol(const struct vms_vmci_src *src, const char *key,
 				const char *name, uint64_t *out, const char **how)
 {
 	const struct vms_symbol *s = vms_symbol_by_name(src->symtab, name);
 
+	/* Two names VMCOREINFO prints that are macros, not symbols. */
+	if (!s && !strcmp(name, "swapper_pg_dir") &&
+	    (s = vms_symbol_by_name(src->symtab, "init_top_pgt"))) {
+		*out = s->addr;
+		*how = "vmlinux symbols (init_top_pgt: x86_64's swapper_pg_dir is a macro for it)";
+		return NULL;
+	}
+	if (!s && !strcmp(name, "node_online_map"))
+		return node_online_map(src, key, out, how);
 	if (!s)
 		return not_derivable(key, "the vmlinux has no such symbol");
 	*out = s->addr;
@@ -163,7 +196,7 @@ static vms_error *derive_length(const struct vms_vmci_src *src, const char *key,
 /* The enums VMCOREINFO's NUMBER() enumerators come from. */
 static const char *const enums[] = {
 	"enum pageflags", "enum pagetype", "enum zone_stat_item", "enum node_stat_item",
-	"enum compound_dtor_id", "enum zone_type", "enum migratetype",
+	"enum compound_dtor_id", "enum zone_type", "enum migratetype", "enum node_states",
 };
 
 static bool enumerator(vms_types *types, const char *name, int64_t *out)
@@ -203,7 +236,7 @@ static bool release_version(const struct vms_vmci_src *src, unsigned int *major,
 /* NUMBER(PAGE_x_MAPCOUNT_VALUE): what page_type holds for type x.
  *  - 6.10+: enum pagetype { PGTY_buddy = 0xf0, ... }, the value is
  *    PGTY_x << 24 (as an int);
- *  - 4.18-6.8: ~PG_x with PG_x a macro (PG_buddy 0x80, PG_offline 0x100
+ *  - 4.18-6.9: ~PG_x with PG_x a macro (PG_buddy 0x80, PG_offline 0x100
  *    since 5.0), not in DWARF: taken from the kernel's version. */
 static vms_error *derive_page_type(const struct vms_vmci_src *src, const char *key,
 				   const char *name, int64_t *out, const char **how)
@@ -227,14 +260,14 @@ static vms_error *derive_page_type(const struct vms_vmci_src *src, const char *k
 	if (!release_version(src, &major, &minor))
 		return not_derivable(key, "a macro, and the kernel's version is unknown");
 	unsigned int ver = major * 1000 + minor;
-	if (!strcmp(ty, "buddy") && ver >= 4018 && ver < 6009) {
+	if (!strcmp(ty, "buddy") && ver >= 4018 && ver < 6010) {
 		*out = ~(int64_t)0x80;
-		*how = "not in DWARF (a macro): ~PG_buddy, 0x80 in Linux 4.18-6.8";
+		*how = "not in DWARF (a macro): ~PG_buddy, 0x80 in Linux 4.18-6.9";
 		return NULL;
 	}
-	if (!strcmp(ty, "offline") && ver >= 5000 && ver < 6009) {
+	if (!strcmp(ty, "offline") && ver >= 5000 && ver < 6010) {
 		*out = ~(int64_t)0x100;
-		*how = "not in DWARF (a macro): ~PG_offline, 0x100 in Linux 5.0-6.8";
+		*how = "not in DWARF (a macro): ~PG_offline, 0x100 in Linux 5.0-6.9";
 		return NULL;
 	}
 	return not_derivable(key, "a macro of this kernel version");

@@ -31,10 +31,20 @@ EXTRA_DIST += tests/symbols.sh tests/symbols-real.sh tests/symbols-debuginfo.sh 
 # System.map, modules and the vmalloc decoder (vmap_area_list on x86_64
 # 6.1; vmap_nodes on arm64 6.12, ~1 GB -dbg) against the real dumps.
 VMS_DEBUGINFO_CACHE ?= $(HOME)/.cache/vmscope/debuginfo
-check-debuginfo: all
+check-debuginfo: all tests/vmci-dwarf$(EXEEXT)
 	VMSCOPE='$(abs_top_builddir)/vmscope' top_srcdir='$(abs_top_srcdir)' \
 	top_builddir='$(abs_top_builddir)' \
 	VMS_DEBUGINFO_CACHE='$(VMS_DEBUGINFO_CACHE)' \
 	$(SHELL) $(top_srcdir)/tests/symbols-debuginfo.sh
+	VMSCOPE='$(abs_top_builddir)/vmscope' top_srcdir='$(abs_top_srcdir)' \
+	top_builddir='$(abs_top_builddir)' \
+	VMS_DEBUGINFO_CACHE='$(VMS_DEBUGINFO_CACHE)' \
+	$(SHELL) $(top_srcdir)/tests/vmci-dwarf.sh
+# vmci-dwarf.sh: VMCOREINFO derived from the -dbg vmlinux (the dump without
+# VMCOREINFO: dmesg, decode, vmalloc; key by key against VMCOREINFO).
+check_PROGRAMS += tests/vmci-dwarf
+tests_vmci_dwarf_SOURCES = tests/vmci-dwarf.c
+tests_vmci_dwarf_LDADD = libvmscope-internal.la
+EXTRA_DIST += tests/vmci-dwarf.sh
 .PHONY: check-debuginfo
 EXTRA_DIST += bench/struct-vs-crash.sh
