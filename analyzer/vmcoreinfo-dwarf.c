@@ -344,6 +344,30 @@ static bool release_version(const struct vms_vmci_src *src, unsigned int *major,
 	return !err && sscanf(rel, "%u.%u", major, minor) == 2;
 }
 
+vms_error *vms_vmci_check(const struct vms_vmci_src *src)
+{
+	static const char want[] = "Linux version ";
+	const struct vms_symbol *s = vms_symbol_by_name(src->symtab, "linux_banner");
+	const char *path = vms_symtab_vmlinux(src->symtab);
+	char mem[sizeof(want) - 1];
+	vms_error *err;
+
+	if (!s)
+		return vms_error_fmt(VMS_ERR_INVALID,
+				     "%s has no linux_banner: cannot tell whether it is the dump's kernel",
+				     path);
+	if (!src->layout)
+		return vms_error_fmt(VMS_ERR_INVALID, "no dump to check %s against", path);
+	if ((err = vms_read_virt(src->layout, s->addr, mem, sizeof(mem), 0)))
+		return vms_error_prefix(err, "cannot tell whether %s is the dump's kernel: its linux_banner",
+					path);
+	if (memcmp(mem, want, sizeof(mem)))
+		return vms_error_fmt(VMS_ERR_INVALID,
+				     "%s does not match the dump: no 'Linux version' at its linux_banner (0x%" PRIx64
+				     ") in the dump", path, s->addr);
+	return NULL;
+}
+
 vms_error *vms_vmci_derive(const struct vms_vmci_src *src, const char *key, char *value,
 			   size_t size, const char **how)
 {

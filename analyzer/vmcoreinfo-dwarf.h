@@ -15,6 +15,13 @@ struct vms_vmci_src {
 	bool big_endian;
 };
 
+/* Whether the vmlinux is the dump's kernel, as far as it can be told
+ * without VMCOREINFO: vms_symtab_open() compares the vmlinux's linux_banner
+ * with the dump's memory when it can read it; this fails when it could not
+ * (no linux_banner symbol, or its page missing), so values are never taken
+ * from an unchecked file. */
+vms_error *vms_vmci_check(const struct vms_vmci_src *src);
+
 /* The value of VMCOREINFO key ("OFFSET(page.flags)", "SYMBOL(prb)",
  * "OSRELEASE"...) as the kernel would have written it: SYMBOL() and
  * KERNELOFFSET hex without 0x, the other numbers decimal.  *how names the

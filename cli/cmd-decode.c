@@ -230,13 +230,26 @@ static void dc_report_derived(struct dc_cmd *d)
 	vms_out_array_end(d->out);
 }
 
-/* After a failure: a dump without VMCOREINFO needs the vmlinux. */
+/* After a failure: a dump without VMCOREINFO needs the vmlinux, and a
+ * vmlinux that cannot stand in for it says why (plugins that only test for
+ * a symbol cannot).  SIZE(page) probes it: every kernel has struct page. */
 static void dc_hint(struct dc_cmd *d)
 {
 	size_t len;
+	int64_t v;
+	vms_error *err;
 
-	if (d->dump && !d->vmlinux && (!vms_dump_vmcoreinfo(d->dump, &len) || !len))
+	if (!d->dump || (vms_dump_vmcoreinfo(d->dump, &len) && len))
+		return;
+	if (!d->vmlinux) {
 		cli_error("no VMCOREINFO in %s: give --vmlinux with debug info", d->files[0]);
+		return;
+	}
+	if (d->ctx && (err = vms_ctx_vmcoreinfo(d->ctx, "SIZE", "page", &v))) {
+		cli_error("no VMCOREINFO in %s, and %s cannot stand in for it: %s", d->files[0],
+			  d->vmlinux, vms_error_message(err));
+		vms_error_free(err);
+	}
 }
 
 static void dc_close(struct dc_cmd *d)

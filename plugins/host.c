@@ -302,6 +302,8 @@ struct vms_plugin_ctx {
 	 * lacks; types_error remembers why it could not be. */
 	vms_types *types;
 	char *types_error;
+	bool vmlinux_checked;
+	bool vmlinux_bad;	/* not known to be the dump's kernel: no values at all */
 	struct derived *derived;
 	size_t nderived;
 };
@@ -410,21 +412,29 @@ static vms_error *derive(vms_plugin_ctx *ctx, const char *key, const char **valu
 			*value = ctx->derived[i].value;
 			return NULL;
 		}
-	if (!ctx->types && !ctx->types_error) {
-		err = vms_types_open(vms_symtab_vmlinux(ctx->symtab), &ctx->types);
-		if (err) {
-			ctx->types_error = strdup(vms_error_message(err));
-			vms_error_free(err);
-		}
-	}
-	src.types = ctx->types;
 	src.symtab = ctx->symtab;
 	src.layout = ctx->layout;
 	src.big_endian = vms_dump_big_endian(ctx->dump);
+	if (!ctx->vmlinux_checked) {
+		/* Once: only a vmlinux known to be the dump's kernel answers;
+		 * its DWARF is opened on the first key that needs it. */
+		ctx->vmlinux_checked = true;
+		if ((err = vms_vmci_check(&src)))
+			ctx->vmlinux_bad = true;
+		else
+			err = vms_types_open(vms_symtab_vmlinux(ctx->symtab), &ctx->types);
+		if (err) {
+			ctx->types_error = strdup(vms_error_message(err));
+			vms_error_free(err);
+			if (!ctx->types_error)
+				return VMS_ENOMEM;
+		}
+	}
 	/* Symbols need no DWARF; the rest say why there is none. */
-	if (!ctx->types && strncmp(key, "SYMBOL(", 7))
+	if (ctx->types_error && (ctx->vmlinux_bad || strncmp(key, "SYMBOL(", 7)))
 		return vms_error_fmt(VMS_ERR_NOT_FOUND, "no %s in the dump's VMCOREINFO, and %s",
-				     key, ctx->types_error ? ctx->types_error : "no debug info");
+				     key, ctx->types_error);
+	src.types = ctx->types;
 	if ((err = vms_vmci_derive(&src, key, buf, sizeof(buf), &how)))
 		return err;
 	if (ctx->nderived >= MAX_DERIVED)

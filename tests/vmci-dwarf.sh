@@ -60,6 +60,11 @@ for b in "$R"/*/; do
 		*"give --vmlinux with debug info"*) tap_result ok "$n: decode of a struct page without --vmlinux says to give one" ;;
 		*) tap_result fail "$n: decode of a struct page without --vmlinux says to give one"; tap_diag "$out" ;;
 		esac
+		out=$("$VMSCOPE" dmesg --vmlinux "$top_builddir/tests/symbols-target" "$D" 2>&1)
+		case $out in
+		*"cannot stand in for it"*) tap_result ok "$n: a vmlinux that cannot be checked against the dump gives no values" ;;
+		*) tap_result fail "$n: a vmlinux that cannot be checked against the dump gives no values"; tap_diag "$out" ;;
+		esac
 		# Every value the plugins used says where it came from.
 		got=$("$VMSCOPE" dmesg --json --vmlinux "$V" "$D" | python3 -c "
 import json, sys
