@@ -13,7 +13,9 @@
 #    equal it (SYMBOLs after relocation by the detected KASLR offset; on
 #    arm64, which finds no KASLR offset without VMCOREINFO, by truth.json's);
 #    the only keys allowed to stay underived are macros and registers
-#    (listed below); and on x86_64, dmesg --no-vmcoreinfo --vmlinux = dmesg.
+#    (listed below); and on x86_64, dmesg --no-vmcoreinfo --vmlinux = dmesg,
+#    and decode --summary of every pfn and of the vmalloc areas gives the
+#    same with and without the dump's VMCOREINFO.
 # The vmlinuxes come from tests/symbols-debuginfo.sh (run first by the
 # make target); a missing one is a skip that says so.
 . "$top_srcdir/tests/tap.sh"
@@ -143,7 +145,36 @@ PY
 			tap_result ok "$n: dmesg --no-vmcoreinfo --vmlinux = dmesg ($(wc -l <"$tmp/a") lines)"
 		else
 			tap_result fail "$n: dmesg --no-vmcoreinfo --vmlinux = dmesg"; tap_diag "$(diff "$tmp/a" "$tmp/b" | head -5)"
-		fi ;;
+		fi
+		# struct pages (every pfn, counted by state) and vmalloc areas.
+		vb=$(truth "$b" "['vmalloc_base']")
+		for what in pfn:0 vmalloc:$vb; do
+			arg=${what#*:}; opt=
+			[ "${what%%:*}" = pfn ] && opt=--pfn
+			# Both with the vmlinux (vmalloc then reads vm_struct through
+			# DWARF and names callers); only one with VMCOREINFO.
+			"$VMSCOPE" decode --json --summary --vmlinux "$V" $opt "$D" "$arg" >"$tmp/a" 2>/dev/null
+			"$VMSCOPE" decode --json --summary --no-vmcoreinfo --vmlinux "$V" $opt "$D" "$arg" >"$tmp/b" 2>/dev/null
+			got=$(python3 - "$tmp/a" "$tmp/b" <<'PY'
+import json, sys
+try:
+    a, b = (json.load(open(f)) for f in sys.argv[1:3])
+except ValueError as e:
+    print(0, 0, "no-JSON:", e)
+    sys.exit()
+a.pop("vmcoreinfo_from_vmlinux", None)
+n = len(b.pop("vmcoreinfo_from_vmlinux", []))
+r = a["results"][0]
+print(n, 1 if a == b else 0, r.get("plugin"), "error" in r)
+PY
+)
+			set -- $got
+			if [ "${2:-0}" = 1 ] && [ "${1:-0}" -ge 1 ] && [ "$4" = False ]; then
+				tap_result ok "$n: decode --summary${opt:+ $opt} $arg --vmlinux: the same with --no-vmcoreinfo ($3; $1 values from the vmlinux)"
+			else
+				tap_result fail "$n: decode --summary${opt:+ $opt} $arg --vmlinux: the same with --no-vmcoreinfo"; tap_diag "$got"
+			fi
+		done ;;
 	esac
 done
 [ "$found" = 1 ] || tap_skip "vmci-dwarf" "no real boot with a cached -dbg vmlinux"
