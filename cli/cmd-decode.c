@@ -30,7 +30,8 @@ enum {
 	"      --no-default-plugins  load only --plugin files\n"
 
 #define SYMBOL_HELP                                                                          \
-	"      --vmlinux=FILE     symbols from this vmlinux (default: kallsyms in the dump)\n" \
+	"      --vmlinux=FILE     symbols from this vmlinux (default: kallsyms in the dump); with\n" \
+	"                         debug info, also what the dump's VMCOREINFO lacks\n"          \
 	"      --system-map=FILE  symbols from this System.map\n"
 
 struct dc_cmd {
@@ -200,6 +201,57 @@ static int dc_open(struct dc_cmd *d, bool symbols)
 	return -1;
 }
 
+/* The VMCOREINFO values the plugins took from the vmlinux because the dump
+ * lacked them: each with its source in JSON, a one-line note in text (the
+ * text output, a log or a decode, stays as it is). */
+static void dc_report_derived(struct dc_cmd *d)
+{
+	size_t n = d->ctx ? vms_ctx_derived_count(d->ctx) : 0;
+	const char *key, *value, *how;
+
+	if (!n)
+		return;
+	if (!d->c.json) {
+		size_t len;
+		bool none = !vms_dump_vmcoreinfo(d->dump, &len) || !len;
+		cli_error("note: %s %s VMCOREINFO: %zu value%s came from %s (--json lists each with its source)",
+			  d->files[0], none ? "has no" : "lacks part of its", n, n == 1 ? "" : "s",
+			  d->vmlinux);
+		return;
+	}
+	vms_out_array_begin(d->out, "vmcoreinfo_from_vmlinux");
+	for (size_t i = 0; vms_ctx_derived(d->ctx, i, &key, &value, &how); i++) {
+		vms_out_object_begin(d->out, NULL);
+		vms_out_str(d->out, "key", key);
+		vms_out_str(d->out, "value", value);
+		vms_out_str(d->out, "how", how);
+		vms_out_object_end(d->out);
+	}
+	vms_out_array_end(d->out);
+}
+
+/* After a failure: a dump without VMCOREINFO needs the vmlinux, and a
+ * vmlinux that cannot stand in for it says why (plugins that only test for
+ * a symbol cannot).  SIZE(page) probes it: every kernel has struct page. */
+static void dc_hint(struct dc_cmd *d)
+{
+	size_t len;
+	int64_t v;
+	vms_error *err;
+
+	if (!d->dump || (vms_dump_vmcoreinfo(d->dump, &len) && len))
+		return;
+	if (!d->vmlinux) {
+		cli_error("no VMCOREINFO in %s: give --vmlinux with debug info", d->files[0]);
+		return;
+	}
+	if (d->ctx && (err = vms_ctx_vmcoreinfo(d->ctx, "SIZE", "page", &v))) {
+		cli_error("no VMCOREINFO in %s, and %s cannot stand in for it: %s", d->files[0],
+			  d->vmlinux, vms_error_message(err));
+		vms_error_free(err);
+	}
+}
+
 static void dc_close(struct dc_cmd *d)
 {
 	vms_plugin_ctx_free(d->ctx);
@@ -312,7 +364,7 @@ int vms_cmd_decode(int argc, char **argv)
 						       req.addr, req.region);
 			} else {
 				vms_out_str(d.out, "plugin", p->name);
-				if (needs_symbols(req.region) && !symbols) {
+				if (needs_symbols(req.region) && !symbols && !d.symtab && !d.symtab_error) {
 					/* The context is rebuilt with the symbols once known. */
 					symbols = true;
 					dc_open_symbols(&d);
@@ -337,7 +389,10 @@ int vms_cmd_decode(int argc, char **argv)
 			break;	/* out of memory rebuilding the context */
 	}
 	vms_out_array_end(d.out);
+	dc_report_derived(&d);
 	vms_out_finish(d.out);
+	if (status != CLI_EXIT_OK)
+		dc_hint(&d);
 	rc = status;
 out:
 	free(addrs);
@@ -444,11 +499,13 @@ static int dc_run_command(struct dc_cmd *d, const char *cmd, const char *fallbac
 	for (size_t i = 0; i < d->nargs; i++)
 		argv[i + 1] = d->args[i];
 	err = pc->run(d->ctx, (int)d->nargs + 1, argv);
+	dc_report_derived(d);
 	vms_out_finish(d->out);
 	free(argv);
 	if (err) {
 		cli_error("%s: %s", p->name, vms_error_message(err));
 		vms_error_free(err);
+		dc_hint(d);
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;
@@ -466,6 +523,8 @@ static const char dmesg_help[] =
 	"      --no-time          leave out the timestamps\n"
 	"      --caller           the caller id after the time: [T<pid>] or [C<cpu>]\n"
 	"      --dict             the record's SUBSYSTEM= and DEVICE= on lines after it\n"
+	"      --vmlinux=FILE     a vmlinux with debug info: the offsets the dump's VMCOREINFO\n"
+	"                         lacks (or all of them, when it has none) come from its DWARF\n"
 	PLUGIN_HELP CLI_COMMON_HELP;
 
 int vms_cmd_dmesg(int argc, char **argv)

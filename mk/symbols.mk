@@ -3,7 +3,8 @@
 ## types through libdwarf; the sym, struct, whatis and ps commands.
 
 libvmscope_la_SOURCES += analyzer/symbols.c analyzer/symbols-priv.h \
-	analyzer/kallsyms.c analyzer/dwarf.c
+	analyzer/kallsyms.c analyzer/dwarf.c \
+	analyzer/vmcoreinfo-dwarf.c analyzer/vmcoreinfo-dwarf.h
 libvmscope_la_CFLAGS += $(DWARF_CFLAGS)
 libvmscope_la_LIBADD += $(DWARF_LIBS)
 libvmscope_internal_la_CFLAGS += $(DWARF_CFLAGS)
@@ -30,10 +31,20 @@ EXTRA_DIST += tests/symbols.sh tests/symbols-real.sh tests/symbols-debuginfo.sh 
 # System.map, modules and the vmalloc decoder (vmap_area_list on x86_64
 # 6.1; vmap_nodes on arm64 6.12, ~1 GB -dbg) against the real dumps.
 VMS_DEBUGINFO_CACHE ?= $(HOME)/.cache/vmscope/debuginfo
-check-debuginfo: all
+check-debuginfo: all tests/vmci-dwarf$(EXEEXT)
 	VMSCOPE='$(abs_top_builddir)/vmscope' top_srcdir='$(abs_top_srcdir)' \
 	top_builddir='$(abs_top_builddir)' \
 	VMS_DEBUGINFO_CACHE='$(VMS_DEBUGINFO_CACHE)' \
 	$(SHELL) $(top_srcdir)/tests/symbols-debuginfo.sh
+	VMSCOPE='$(abs_top_builddir)/vmscope' top_srcdir='$(abs_top_srcdir)' \
+	top_builddir='$(abs_top_builddir)' \
+	VMS_DEBUGINFO_CACHE='$(VMS_DEBUGINFO_CACHE)' \
+	$(SHELL) $(top_srcdir)/tests/vmci-dwarf.sh
+# vmci-dwarf.sh: VMCOREINFO derived from the -dbg vmlinux (the dump without
+# VMCOREINFO: dmesg, decode, vmalloc; key by key against VMCOREINFO).
+check_PROGRAMS += tests/vmci-dwarf
+tests_vmci_dwarf_SOURCES = tests/vmci-dwarf.c
+tests_vmci_dwarf_LDADD = libvmscope-internal.la
+EXTRA_DIST += tests/vmci-dwarf.sh
 .PHONY: check-debuginfo
 EXTRA_DIST += bench/struct-vs-crash.sh

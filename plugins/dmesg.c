@@ -509,7 +509,7 @@ out:
  * line.  From VMCOREINFO's OSRELEASE; unknown: the newer behaviour. */
 static bool joins_continuations(vms_plugin_ctx *ctx)
 {
-	const char *rel = vms_dump_vmcoreinfo_get(vms_ctx_dump(ctx), "OSRELEASE");
+	const char *rel = vms_ctx_vmcoreinfo_str(ctx, "OSRELEASE");
 	unsigned int major, minor, sub = 0;
 
 	if (!rel || sscanf(rel, "%u.%u.%u", &major, &minor, &sub) < 2)

@@ -13,6 +13,7 @@
 #include <vmscope/plugin.h>
 #include "error-priv.h"
 #include "util.h"
+#include "vmcoreinfo-dwarf.h"
 
 #ifndef VMS_PLUGIN_DIR
 #define VMS_PLUGIN_DIR "/usr/local/lib/vmscope/plugins"
@@ -282,12 +283,29 @@ void vms_out_finish(vms_out *o)
 
 /* ---- the context --------------------------------------------------------- */
 
+/* A VMCOREINFO value the dump lacked, computed from the vmlinux. */
+struct derived {
+	char *key, *value;
+	const char *how;	/* static */
+};
+
+/* Caps the log of derived values: plugins ask for a few dozen keys. */
+#define MAX_DERIVED 1024
+
 struct vms_plugin_ctx {
 	vms_dump *dump;
 	vms_layout *layout;
 	const vms_symtab *symtab;
 	char *symtab_error;
 	vms_out *out;
+	/* The symtab's vmlinux's DWARF, opened on the first key the dump
+	 * lacks; types_error remembers why it could not be. */
+	vms_types *types;
+	char *types_error;
+	bool vmlinux_checked;
+	bool vmlinux_bad;	/* not known to be the dump's kernel: no values at all */
+	struct derived *derived;
+	size_t nderived;
 };
 
 vms_error *vms_plugin_ctx_new(vms_dump *dump, vms_layout *layout, const vms_symtab *symtab,
@@ -313,6 +331,13 @@ void vms_plugin_ctx_free(vms_plugin_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	for (size_t i = 0; i < ctx->nderived; i++) {
+		free(ctx->derived[i].key);
+		free(ctx->derived[i].value);
+	}
+	free(ctx->derived);
+	vms_types_free(ctx->types);
+	free(ctx->types_error);
 	free(ctx->symtab_error);
 	free(ctx);
 }
@@ -373,6 +398,82 @@ vms_error *vms_ctx_page_status(vms_plugin_ctx *ctx, uint64_t va, uint64_t *pa,
 	return vms_dump_page_status(ctx->dump, t.paddr, status);
 }
 
+/* The value of key from the vmlinux the symbols came from, remembered (with
+ * where it came from) so the command can report it. */
+static vms_error *derive(vms_plugin_ctx *ctx, const char *key, const char **value)
+{
+	struct vms_vmci_src src = { 0 };
+	char buf[256];
+	const char *how;
+	vms_error *err;
+
+	for (size_t i = 0; i < ctx->nderived; i++)
+		if (!strcmp(ctx->derived[i].key, key)) {
+			*value = ctx->derived[i].value;
+			return NULL;
+		}
+	src.symtab = ctx->symtab;
+	src.layout = ctx->layout;
+	src.big_endian = vms_dump_big_endian(ctx->dump);
+	if (!ctx->vmlinux_checked) {
+		/* Once: only a vmlinux known to be the dump's kernel answers;
+		 * its DWARF is opened on the first key that needs it. */
+		ctx->vmlinux_checked = true;
+		if ((err = vms_vmci_check(&src)))
+			ctx->vmlinux_bad = true;
+		else
+			err = vms_types_open(vms_symtab_vmlinux(ctx->symtab), &ctx->types);
+		if (err) {
+			ctx->types_error = strdup(vms_error_message(err));
+			vms_error_free(err);
+			if (!ctx->types_error)
+				return VMS_ENOMEM;
+		}
+	}
+	/* Symbols need no DWARF; the rest say why there is none. */
+	if (ctx->types_error && (ctx->vmlinux_bad || strncmp(key, "SYMBOL(", 7)))
+		return vms_error_fmt(VMS_ERR_NOT_FOUND, "no %s in the dump's VMCOREINFO, and %s",
+				     key, ctx->types_error);
+	src.types = ctx->types;
+	if ((err = vms_vmci_derive(&src, key, buf, sizeof(buf), &how)))
+		return err;
+	if (ctx->nderived >= MAX_DERIVED)
+		return vms_error_fmt(VMS_ERR_INVALID, "more than %d values derived from the vmlinux",
+				     MAX_DERIVED);
+	struct derived *d = realloc(ctx->derived, (ctx->nderived + 1) * sizeof(*d));
+	if (!d)
+		return VMS_ENOMEM;
+	ctx->derived = d;
+	d += ctx->nderived;
+	d->key = strdup(key);
+	d->value = strdup(buf);
+	d->how = how;
+	if (!d->key || !d->value) {
+		free(d->key);
+		free(d->value);
+		return VMS_ENOMEM;
+	}
+	ctx->nderived++;
+	*value = d->value;
+	return NULL;
+}
+
+/* VMCOREINFO's value of key; when the dump has none, the vmlinux's (symbols
+ * given with --vmlinux), else an error that says what to give. */
+static vms_error *lookup(vms_plugin_ctx *ctx, const char *key, const char **value)
+{
+	size_t len;
+
+	if ((*value = vms_dump_vmcoreinfo_get(ctx->dump, key)))
+		return NULL;
+	if (ctx->symtab && vms_symtab_vmlinux(ctx->symtab))
+		return derive(ctx, key, value);
+	if (!vms_dump_vmcoreinfo(ctx->dump, &len) || !len)
+		return vms_error_fmt(VMS_ERR_NOT_FOUND,
+				     "no VMCOREINFO in the dump (for %s): give --vmlinux with debug info", key);
+	return vms_error_fmt(VMS_ERR_NOT_FOUND, "VMCOREINFO has no %s", key);
+}
+
 vms_error *vms_ctx_vmcoreinfo(vms_plugin_ctx *ctx, const char *kind, const char *name,
 			      int64_t *out)
 {
@@ -380,12 +481,12 @@ vms_error *vms_ctx_vmcoreinfo(vms_plugin_ctx *ctx, const char *kind, const char 
 	const char *v;
 	char *end;
 	bool hex = !strcmp(kind, "SYMBOL");
+	vms_error *err;
 
 	if ((size_t)snprintf(key, sizeof(key), "%s(%s)", kind, name) >= sizeof(key))
 		return vms_error_fmt(VMS_ERR_INVALID, "VMCOREINFO key %s(%s) is too long", kind, name);
-	v = vms_dump_vmcoreinfo_get(ctx->dump, key);
-	if (!v)
-		return vms_error_fmt(VMS_ERR_NOT_FOUND, "VMCOREINFO has no %s", key);
+	if ((err = lookup(ctx, key, &v)))
+		return err;
 	errno = 0;
 	if (hex)
 		*out = (int64_t)strtoull(v, &end, 16);
@@ -394,6 +495,31 @@ vms_error *vms_ctx_vmcoreinfo(vms_plugin_ctx *ctx, const char *kind, const char 
 	if (errno || end == v || (*end && *end != '\n' && *end != ' '))
 		return vms_error_fmt(VMS_ERR_CORRUPT, "VMCOREINFO %s has a bad value '%.40s'", key, v);
 	return NULL;
+}
+
+const char *vms_ctx_vmcoreinfo_str(vms_plugin_ctx *ctx, const char *key)
+{
+	const char *v;
+	vms_error *err = lookup(ctx, key, &v);
+
+	vms_error_free(err);
+	return err ? NULL : v;
+}
+
+size_t vms_ctx_derived_count(vms_plugin_ctx *ctx)
+{
+	return ctx->nderived;
+}
+
+bool vms_ctx_derived(vms_plugin_ctx *ctx, size_t i, const char **key, const char **value,
+		     const char **how)
+{
+	if (i >= ctx->nderived)
+		return false;
+	*key = ctx->derived[i].key;
+	*value = ctx->derived[i].value;
+	*how = ctx->derived[i].how;
+	return true;
 }
 
 bool vms_ctx_vmcoreinfo_has(vms_plugin_ctx *ctx, const char *kind, const char *name, int64_t *out)

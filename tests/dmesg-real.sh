@@ -13,6 +13,9 @@
 #    SUBSYSTEM=<subsystem>: the two must agree on every record.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/real-boots.sh"
+# VMS_DMESG_BOOTS: another boots directory; VMS_DMESG_VMLINUX: a debug vmlinux
+# for every dmesg (tests/vmci-dwarf.sh, dumps without VMCOREINFO).
+boots=${VMS_DMESG_BOOTS:-$boots}
 
 VMSCOPE_PLUGIN_PATH="$top_builddir/plugins/.libs"; export VMSCOPE_PLUGIN_PATH
 out=${TMPDIR:-/tmp}/dmesg-real.$$
@@ -37,18 +40,22 @@ def ok(good, desc, diag=""):
 def skip(desc, why):
     print("ok - " + name + ": " + desc + " # SKIP " + why)
 
+vmlinux = os.environ.get("VMS_DMESG_VMLINUX")
+
 def run(*args):
+    if vmlinux:
+        args = ("--vmlinux", vmlinux) + args
     p = subprocess.run([vmscope, "dmesg"] + list(args) + [dump], capture_output=True,
                        text=True, errors="replace")
     return p.returncode, p.stdout, p.stderr
 
-if not truth.get("has_vmcoreinfo", True):
-    skip("dmesg levels, callers, dev_info", "no VMCOREINFO: the log's offsets would need a vmlinux")
+if not truth.get("has_vmcoreinfo", True) and not vmlinux:
+    skip("dmesg levels, callers, dev_info", "no VMCOREINFO: the log's offsets need --vmlinux (make check-debuginfo: tests/vmci-dwarf.sh)")
     sys.exit(0)
 
 # ---- levels against the console -------------------------------------------
 release = name.split("@", 1)[1]
-config = os.path.join(os.path.dirname(os.path.dirname(boot)), "kernels", release, "config")
+config = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(boot))), "kernels", release, "config")
 loglevel = None
 if os.path.exists(config):
     m = re.search(r"^CONFIG_CONSOLE_LOGLEVEL_DEFAULT=(\d+)$", open(config).read(), re.M)

@@ -143,6 +143,23 @@ VMS_EXPORT bool vms_ctx_vmcoreinfo_has(vms_plugin_ctx *ctx, const char *kind, co
 /* A symbol's address: VMCOREINFO SYMBOL(name) first, then the symtab. */
 VMS_EXPORT bool vms_ctx_symbol(vms_plugin_ctx *ctx, const char *name, uint64_t *addr);
 
+/* ---- VMCOREINFO from the vmlinux (added for dumps without VMCOREINFO) --- */
+
+/* When the dump has no VMCOREINFO, or lacks a key, and the symbols came
+ * from a vmlinux with debug info (--vmlinux), vms_ctx_vmcoreinfo() answers
+ * from the vmlinux instead: SYMBOL from its symbols (relocated), SIZE,
+ * OFFSET, LENGTH and enumerator NUMBERs from its DWARF, run-time NUMBERs
+ * read from the dump at their variable.  The dump's own values win.
+ * vms_ctx_vmcoreinfo_str() is the same for a key's text ("OSRELEASE"):
+ * NULL when neither source has it. */
+VMS_EXPORT const char *vms_ctx_vmcoreinfo_str(vms_plugin_ctx *ctx, const char *key);
+/* The values taken from the vmlinux so far, in the order first asked: the
+ * key ("OFFSET(page.flags)"), the value as VMCOREINFO would spell it, and
+ * how it was found ("vmlinux DWARF"...).  For the command to report. */
+VMS_EXPORT size_t vms_ctx_derived_count(vms_plugin_ctx *ctx);
+VMS_EXPORT bool vms_ctx_derived(vms_plugin_ctx *ctx, size_t i, const char **key,
+				const char **value, const char **how);
+
 /* ---- the output emitter ------------------------------------------------- */
 
 /* Results are a tree of objects, arrays and scalar fields.  In JSON mode the
