@@ -487,6 +487,10 @@ vms_error *vms_ctx_vmcoreinfo(vms_plugin_ctx *ctx, const char *kind, const char 
 		return vms_error_fmt(VMS_ERR_INVALID, "VMCOREINFO key %s(%s) is too long", kind, name);
 	if ((err = lookup(ctx, key, &v)))
 		return err;
+	/* arm64 writes some NUMBERs in hex (NUMBER(MODULES_VADDR)=0xffff...):
+	 * take them as the 64-bit pattern they are. */
+	if (!hex && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+		hex = true;
 	errno = 0;
 	if (hex)
 		*out = (int64_t)strtoull(v, &end, 16);

@@ -132,7 +132,8 @@ VMS_EXPORT vms_error *vms_ctx_page_status(vms_plugin_ctx *ctx, uint64_t va, uint
 
 /* VMCOREINFO.  kind is "SYMBOL", "SIZE", "OFFSET", "NUMBER" or "LENGTH" and
  * name what goes in the parentheses: ("OFFSET", "page.flags").  SYMBOL
- * values are hex, the others decimal (NUMBER may be negative).  Fails with
+ * values are hex, the others decimal (NUMBER may be negative) unless written
+ * with 0x (arm64's NUMBER(MODULES_VADDR)=0x...: the 64-bit pattern).  Fails with
  * VMS_ERR_NOT_FOUND ("VMCOREINFO has no OFFSET(page.flags)") when absent,
  * VMS_ERR_CORRUPT when the value does not parse. */
 VMS_EXPORT vms_error *vms_ctx_vmcoreinfo(vms_plugin_ctx *ctx, const char *kind, const char *name,
