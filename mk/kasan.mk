@@ -14,3 +14,11 @@ EXTRA_DIST += tests/kasan-real.sh tests/kasan-ensure.sh tests/real/make-kasan-du
 	tests/real/kasan-common.config tests/real/kasan-x86_64.config tests/real/kasan-arm64.config
 CLEANFILES += tests/kasan-ensure.log
 dist_man_MANS += doc/vmscope-kasan-shadow.1
+
+# The real KASAN test is opt-in: a cold cache builds two kernels (see
+# tests/real/README.md, "KASAN bench", for the measured times); warm it
+# takes seconds.  VMSCOPE_REQUIRE_REAL=1 makes unavailable dumps a failure.
+check-kasan: all
+	VMSCOPE='$(abs_top_builddir)/vmscope' top_srcdir='$(abs_top_srcdir)' \
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/kasan-real.sh
+.PHONY: check-kasan

@@ -165,8 +165,17 @@ static bool mode_from_symbols(struct kasan *k, const vms_symtab *st, const char 
 	return true;
 }
 
-/* Where the kernel text starts, to probe its shadow with: _stext, else the
- * start of the layout's kernel-text region. */
+static bool mapped(vms_plugin_ctx *ctx, uint64_t va)
+{
+	uint64_t pa;
+	enum vms_page_status status;
+	vms_error *err = vms_ctx_page_status(ctx, va, &pa, &status);
+
+	vms_error_free(err);
+	return !err;
+}
+
+/* Where the kernel text starts, to probe its shadow with. */
 static bool text_start(vms_plugin_ctx *ctx, const vms_symtab *st, uint64_t *addr)
 {
 	const struct vms_symbol *s;
@@ -177,25 +186,21 @@ static bool text_start(vms_plugin_ctx *ctx, const vms_symtab *st, uint64_t *addr
 		*addr = s->addr;
 		return true;
 	}
-	/* else where the layout found the image mapped */
+	/* else the first mapped 2 MiB of the layout's kernel-text region:
+	 * below _text the kernel unmaps it (x86_64 cleanup_highmap()) */
 	for (size_t i = 0; i < vms_layout_nregions(vms_ctx_layout(ctx)); i++) {
 		const struct vms_region *r = vms_layout_region(vms_ctx_layout(ctx), i);
-		if (!strcmp(r->name, "kernel-text") || !strcmp(r->name, "kernel-image")) {
-			*addr = r->start;
-			return true;
+		if (strcmp(r->name, "kernel-text") && strcmp(r->name, "kernel-image"))
+			continue;
+		for (uint64_t a = r->start, n = 0; a >= r->start && a <= r->end && n < 1024;
+		     a += UINT64_C(2) << 20, n++) {
+			if (mapped(ctx, a)) {
+				*addr = a;
+				return true;
+			}
 		}
 	}
 	return false;
-}
-
-static bool mapped(vms_plugin_ctx *ctx, uint64_t va)
-{
-	uint64_t pa;
-	enum vms_page_status status;
-	vms_error *err = vms_ctx_page_status(ctx, va, &pa, &status);
-
-	vms_error_free(err);
-	return !err;
 }
 
 /* The layout's kasan-shadow region, if it has one. */
@@ -270,6 +275,55 @@ static void find_offset(vms_plugin_ctx *ctx, struct kasan *k, const vms_symtab *
 	}
 }
 
+/* Once the mode is known: the offset, and the symbols opened for it go. */
+static vms_error *finish(vms_plugin_ctx *ctx, struct kasan *k, const vms_symtab *st,
+			 vms_symtab *own)
+{
+	if (k->mode == KM_GENERIC || k->mode == KM_SW_TAGS)
+		find_offset(ctx, k, st);
+	else if (k->mode == KM_HW_TAGS)
+		snprintf(k->offset_how, sizeof(k->offset_how), "none: hw-tags keeps its tags in "
+			 "MTE tag storage, which the dump does not hold");
+	else
+		snprintf(k->offset_how, sizeof(k->offset_how), "none: no shadow");
+	vms_symtab_free(own);
+	return NULL;
+}
+
+/* arm64 without symbols nor a shadow region in the layout: probe the page
+ * tables at the shadow of the kernel text, generic's offset first.  (Under
+ * generic, sw-tags' probe lands inside generic's bigger shadow region and
+ * is mapped too; under sw-tags, generic's lands below it, in the unused top
+ * of the linear map.)  hw-tags has no shadow and reads as none. */
+static void arm64_probe(vms_plugin_ctx *ctx, struct kasan *k, const char *from)
+{
+	static const enum kasan_mode modes[] = { KM_GENERIC, KM_SW_TAGS };
+	uint64_t text;
+
+	k->mode = KM_UNKNOWN;
+	if (!text_start(ctx, NULL, &text)) {
+		snprintf(k->mode_how, sizeof(k->mode_how), "no symbols (%s) and no kernel image "
+			 "in the layout", from);
+		return;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		struct kasan t = *k;
+		t.mode = modes[i];
+		find_offset(ctx, &t, NULL);
+		if (t.have_offset && !t.check_failed && t.check[0]) {
+			k->mode = modes[i];
+			snprintf(k->mode_how, sizeof(k->mode_how), "the page tables: the shadow of the "
+				 "kernel text at %s's offset is mapped (no symbols: %s)",
+				 mode_name(modes[i]), from);
+			return;
+		}
+	}
+	k->mode = KM_NONE;
+	snprintf(k->mode_how, sizeof(k->mode_how), "the page tables: the shadow of the kernel "
+		 "text is mapped at neither generic's nor sw-tags' offset: no KASAN, or hw-tags "
+		 "(no symbols: %s)", from);
+}
+
 static vms_error *detect(vms_plugin_ctx *ctx, struct kasan *k)
 {
 	const vms_symtab *st = vms_ctx_symtab(ctx);
@@ -304,12 +358,15 @@ static vms_error *detect(vms_plugin_ctx *ctx, struct kasan *k)
 		const struct vms_region *r = shadow_region(ctx);
 		const struct vms_layout_value *va = vms_layout_get(vms_ctx_layout(ctx), VMS_LK_VA_BITS);
 		uint64_t size = r ? r->end - r->start + 1 : 0;
-		if (va->known && va->value > 4 && va->value < 64 && size == UINT64_C(1) << (va->value - 3))
+		if (va->known && va->value > 4 && va->value < 64 && size == UINT64_C(1) << (va->value - 3)) {
 			k->mode = KM_GENERIC;
-		else if (va->known && va->value > 4 && va->value < 64 && size == UINT64_C(1) << (va->value - 4))
+		} else if (va->known && va->value > 4 && va->value < 64 &&
+			   size == UINT64_C(1) << (va->value - 4)) {
 			k->mode = KM_SW_TAGS;
-		else
-			k->mode = KM_UNKNOWN;
+		} else {
+			arm64_probe(ctx, k, from);
+			return finish(ctx, k, st, own);
+		}
 		snprintf(k->mode_how, sizeof(k->mode_how), "the layout's kasan-shadow region "
 			 "(0x%" PRIx64 " bytes; no symbols: %s)", size, from);
 	} else {
@@ -329,15 +386,7 @@ static vms_error *detect(vms_plugin_ctx *ctx, struct kasan *k)
 				 "kernel text in the layout", from);
 		}
 	}
-	if (k->mode == KM_GENERIC || k->mode == KM_SW_TAGS)
-		find_offset(ctx, k, st);
-	else if (k->mode == KM_HW_TAGS)
-		snprintf(k->offset_how, sizeof(k->offset_how), "none: hw-tags keeps its tags in "
-			 "MTE tag storage, which the dump does not hold");
-	else
-		snprintf(k->offset_how, sizeof(k->offset_how), "none: no shadow");
-	vms_symtab_free(own);
-	return NULL;
+	return finish(ctx, k, st, own);
 }
 
 static void emit_info(vms_out *out, const struct kasan *k)

@@ -189,7 +189,7 @@ for tpath in truths:
     arch = t["arch"]
     cfgj = json.load(open(os.path.join(bdir, "config.json")))
     kconf = dict(re.findall(r"^(CONFIG_\w+)=(.*)$", open(cfgj["kernel_config"]).read(), re.M))
-    dump = os.path.join(bdir, "elf-paging.vmcore")
+    dump = os.path.join(bdir, "elf-nopaging.vmcore")
     koff = hexint(value(t, "kaslr_offset"))
     want_off = int(kconf["CONFIG_KASAN_SHADOW_OFFSET"], 16)
     diag("%s: %s, KERNELOFFSET 0x%x, CONFIG_KASAN_SHADOW_OFFSET 0x%x" % (boot, t.get("uname"), koff, want_off))

@@ -102,10 +102,15 @@ fetch_source() {
 	timing download $(( $(date +%s) - t ))
 }
 
+# A kernel is rebuilt when its configuration fragments change.
+frag_sum() { cat "$HERE/kasan-common.config" "$HERE/kasan-$1.config" | sha256sum | cut -c1-16; }
+
 # build_kernel ARCH -> $CACHE/kernels/ARCH/{vmlinux,nm-S.txt,System.map,config,image}
 build_kernel() {
-	local arch=$1 dir=$CACHE/kernels/$1 tmp t karch cross="" target img o missing=""
-	[ -e "$dir/.complete" ] && return 0
+	local arch=$1 dir=$CACHE/kernels/$1 tmp t karch cross="" target img o want missing=""
+	if [ -e "$dir/.complete" ] && [ "$(cat "$dir/fragments.sum" 2>/dev/null)" = "$(frag_sum "$arch")" ]; then
+		return 0
+	fi
 	case $arch in
 	x86_64) karch=x86_64; target=bzImage; img=arch/x86/boot/bzImage ;;
 	arm64) karch=arm64; cross=aarch64-linux-gnu-; target=Image; img=arch/arm64/boot/Image ;;
@@ -146,6 +151,7 @@ build_kernel() {
 	"${mk[@]}" -s kernelrelease >"$out/kernelrelease" 2>/dev/null || true
 	cp "$CACHE/src/package-version" "$out/package-version"
 	echo $(( $(date +%s) - t )) >"$out/build-seconds"
+	frag_sum "$arch" >"$out/fragments.sum"
 	touch "$out/.complete"
 	rm -rf "$dir"; mkdir -p "$CACHE/kernels"
 	mv "$out" "$dir"
@@ -183,7 +189,7 @@ build_initrd() {
 # boot_kernel ARCH -> $CACHE/boots/kasan-ARCH/
 boot_kernel() {
 	local arch=$1 kdir=$CACHE/kernels/$1 final=$CACHE/boots/kasan-$1 dir qemu append t
-	if [ -e "$final/truth.json" ]; then
+	if [ -e "$final/truth.json" ] && [ "$final/truth.json" -nt "$kdir/.complete" ]; then
 		if [ "$HERE/truth.py" -nt "$final/truth.json" ]; then
 			$PY "$HERE/truth.py" "$final" "$final/config.json" >/dev/null || die "$arch: truth.py failed"
 		fi
@@ -208,7 +214,10 @@ boot_kernel() {
 	printf '%s\n' "${qemu[*]}" >"$dir/qemu-command"
 	log "$arch: booting"
 	t=$(date +%s)
-	timeout $((BOOT_TIMEOUT + QMP_TIMEOUT * 4)) "${qemu[@]}" >"$dir/qemu.out" 2>&1 &
+	# QEMU itself is the child (not under timeout(1)): the clean-up must be
+	# able to SIGKILL it, since a QEMU busy in a dump ignores SIGTERM; and
+	# it must not inherit the generator's lock.
+	"${qemu[@]}" >"$dir/qemu.out" 2>&1 8>&- &
 	local qpid=$!
 	QEMU_PIDS+=("$qpid")
 	while ! grep -aq '^@@VMSCOPE-READY' "$dir/console.log" 2>/dev/null; do
@@ -225,12 +234,14 @@ boot_kernel() {
 	done
 	grep -aq 'BUG: KASAN: ' "$dir/console.log" || die "$arch: the guest printed no KASAN report"
 	log "$arch: guest reported after $(( $(date +%s) - t ))s; dumping"
+	# No paging ELF: QEMU's page-table walk for it would visit every page
+	# KASAN's early shadow maps (16 TiB on x86_64, all backed by one zero
+	# page) and never finish.
 	$PY "$HERE/qmp.py" "$dir/qmp.sock" "$QMP_TIMEOUT" stop \
-		"dump:elf:1:$dir/elf-paging.vmcore" \
 		"dump:elf:0:$dir/elf-nopaging.vmcore" \
 		"dump:kdump-zlib:0:$dir/kdump-zlib.flat" \
 		quit >"$dir/qmp.out" 2>&1 || { cat "$dir/qmp.out" >&2; die "$arch: QMP dump failed"; }
-	timeout 30 tail --pid="$qpid" -f /dev/null || kill "$qpid" 2>/dev/null || true
+	timeout 30 tail --pid="$qpid" -f /dev/null || kill -9 "$qpid" 2>/dev/null || true
 	wait "$qpid" 2>/dev/null || true
 	rm -f "$dir/qmp.sock"
 	$PY - "$dir/config.json" "$arch" "$kdir" "$append" <<'EOF'
