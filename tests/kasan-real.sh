@@ -61,12 +61,13 @@ NGLOBALS = 300
 n_tests = n_failed = 0
 
 
-def tap(ok, desc, diag=()):
+def tap(ok, desc, diag=(), always=False):
+    """One TAP line; diag lines follow when it fails (or always)."""
     global n_tests, n_failed
     n_tests += 1
     n_failed += not ok
     print("%s %d - %s" % ("ok" if ok else "not ok", n_tests, desc))
-    for line in diag:
+    for line in diag if (always or not ok) else ():
         print("#   " + line)
     sys.stdout.flush()
 
@@ -195,10 +196,12 @@ for tpath in truths:
     diag("%s: %s, KERNELOFFSET 0x%x, CONFIG_KASAN_SHADOW_OFFSET 0x%x" % (boot, t.get("uname"), koff, want_off))
     rep = kasan_report(os.path.join(bdir, "console.log"))
 
-    # ---- (c) mode and offset, three ways to the symbols
-    for label, extra in (("kallsyms", []), ("System.map", ["--system-map=" + cfgj["system_map"]]),
-                         ("no VMCOREINFO, no symbols", ["--no-vmcoreinfo"])):
-        rc, out, err = run(["run", "--json", "kasan-shadow"] + extra + [dump])
+    # ---- (c) mode and offset, three ways to the symbols, two dump formats
+    flat = os.path.join(bdir, "kdump-zlib.flat")
+    for label, extra, d in (("kallsyms", [], dump), ("System.map", ["--system-map=" + cfgj["system_map"]], dump),
+                            ("no VMCOREINFO, no symbols", ["--no-vmcoreinfo"], dump),
+                            ("kdump-zlib.flat, kallsyms", [], flat)):
+        rc, out, err = run(["run", "--json", "kasan-shadow"] + extra + [d])
         try:
             k = json.loads(out)["kasan"]
         except (ValueError, KeyError):
@@ -326,7 +329,8 @@ for tpath in truths:
     tap(len(mine) == 5 and [r[1] for r in mine] == [r[1] for r in rep["rows"]],
         "%s: --state prints the report's 5 row addresses (%d of 5 rows identical byte for byte; the "
         "others may change after the report, see the header)" % (boot, same),
-        ["console %s" % (r,) for r in rep["rows"]] + ["vmscope %s" % (r,) for r in mine])
+        ["console  %s%016x: %s" % (">" if r[0] else " ", r[1], r[2]) for r in rep["rows"]] +
+        ["vmscope  %s%016x: %s" % (">" if r[0] else " ", r[1], r[2]) for r in mine], always=True)
     rc, out, err = run(["run", "--json", "kasan-shadow", dump, "--state", "%x" % rep["addr"]])
     try:
         js = json.loads(out)["memory_state"]["rows"]
@@ -335,6 +339,9 @@ for tpath in truths:
     except (ValueError, KeyError, IndexError):
         ok, js = False, out[:200]
     tap(ok, "%s: --state --json has the same buggy row and caret column" % boot, [str(js)[:300]])
+    rc, out, err = run(["run", "kasan-shadow", flat, "--state", "%x" % rep["addr"]])
+    tap(rc == 0 and ">%016x: %s" % (cb[0][1], cb[0][2]) in out.splitlines(),
+        "%s: the same buggy row from kdump-zlib.flat" % boot, [err.strip()])
 
     # ---- (c) decode of the buggy granule's shadow byte
     granule = cb[0][1] + ((rep["caret"] - 20) // 3) * 8
@@ -349,6 +356,30 @@ for tpath in truths:
         ok, r = False, out[:300]
     tap(ok, "%s: decode of shadow 0x%x: kasan-shadow covers 0x%x, byte %02x as reported" % (
         boot, shadow, granule, want_byte), [str(r)[:400], err.strip()])
+
+# ---- kernels without KASAN: the other real dumps, when they are cached
+# (this test does not build them; tests/real-ensure.sh does)
+cache_root = os.path.dirname(os.path.dirname(boots))
+plain = sorted(glob.glob(os.path.join(cache_root, "v*", "boots", "*-4*kaslr@*", "truth.json")))
+for arch in ("x86_64", "arm64"):
+    tp = next((p for p in plain if json.load(open(p))["arch"] == arch and
+               json.load(open(p)).get("has_vmcoreinfo")), None)
+    if tp is None:
+        print("ok %d # SKIP %s kernel without KASAN: no cached real dump in %s" % (n_tests + 1, arch, cache_root))
+        n_tests += 1
+        continue
+    d = os.path.join(os.path.dirname(tp), "elf-nopaging.vmcore")
+    name = os.path.basename(os.path.dirname(tp))
+    for extra in ([], ["--no-vmcoreinfo"]):
+        rc, out, err = run(["run", "--json", "kasan-shadow"] + extra + [d, "ffffffff81000000" if arch == "x86_64"
+                                                                      else "ffff800008000000"])
+        try:
+            mode = json.loads(out)["kasan"]["mode"]
+        except (ValueError, KeyError):
+            mode = None
+        tap(rc == 1 and mode == "none" and "has no KASAN" in err and "results" not in out,
+            "%s%s (no KASAN): mode none, exit 1, '%s'" % (name, " --no-vmcoreinfo" if extra else "",
+                                                         err.strip()[:70]), [out[:200]])
 
 print("1..%d" % n_tests)
 sys.exit(1 if n_failed else 0)
