@@ -136,7 +136,7 @@ static bool kernel_version(vms_plugin_ctx *ctx, unsigned int *major, unsigned in
 
 /* The mode from the symbols: what KASAN's runtime defines in each mode.
  * Names changed once: kasan_zero_page became kasan_early_shadow_page in 5.0. */
-static bool mode_from_symbols(struct kasan *k, const vms_symtab *st, const char *from)
+static void mode_from_symbols(struct kasan *k, const vms_symtab *st, const char *from)
 {
 	const char *early = sym(st, "kasan_early_shadow_page") ? "kasan_early_shadow_page"
 			    : sym(st, "kasan_zero_page") ? "kasan_zero_page" : NULL;
@@ -162,7 +162,6 @@ static bool mode_from_symbols(struct kasan *k, const vms_symtab *st, const char 
 		snprintf(k->mode_how, sizeof(k->mode_how), "%s: no KASAN runtime symbol "
 			 "(kasan_early_shadow_page, __asan_load8, kasan_init_hw_tags)", from);
 	}
-	return true;
 }
 
 static bool mapped(vms_plugin_ctx *ctx, uint64_t va)
