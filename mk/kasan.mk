@@ -9,8 +9,10 @@ EXTRA_DIST += plugins/kasan-arith.h
 check_PROGRAMS += tests/test-kasan-arith
 tests_test_kasan_arith_SOURCES = tests/test-kasan-arith.c plugins/kasan-arith.h
 
-TESTS += tests/test-kasan-arith
-EXTRA_DIST += tests/kasan-real.sh tests/kasan-ensure.sh tests/real/make-kasan-dumps.sh \
+# kasan-real-cached.sh: the real KASAN test when its dumps are cached (see
+# check-kasan below), a loud skip otherwise.
+TESTS += tests/test-kasan-arith tests/kasan-real-cached.sh
+EXTRA_DIST += tests/kasan-real-cached.sh tests/kasan-real.sh tests/kasan-ensure.sh tests/real/make-kasan-dumps.sh \
 	tests/real/kasan-common.config tests/real/kasan-x86_64.config tests/real/kasan-arm64.config
 CLEANFILES += tests/kasan-ensure.log
 dist_man_MANS += doc/vmscope-kasan-shadow.1
