@@ -470,6 +470,57 @@ static void emit_byte(vms_plugin_ctx *ctx, const struct kasan *k, uint64_t addr,
 	}
 }
 
+/* decode --summary: how many of `count` shadow bytes from the address hold
+ * each value, i.e. the state of the memory they cover.  Read a page at a
+ * time; pages the dump lacks are counted apart. */
+#define SUMMARY_DEFAULT 4096
+#define SUMMARY_MAX (UINT64_C(1) << 26)
+static vms_error *summarise(vms_plugin_ctx *ctx, const struct kasan *k,
+			    const struct vms_decode_request *req)
+{
+	vms_out *out = vms_ctx_out(ctx);
+	uint64_t count = req->count ? req->count : SUMMARY_DEFAULT, hist[256] = { 0 }, missing = 0;
+	uint8_t buf[4096];
+
+	if (count > SUMMARY_MAX)
+		return vms_error_create(VMS_ERR_INVALID, "--count %" PRIu64 " is over the %" PRIu64
+					" shadow bytes a summary reads", count, SUMMARY_MAX);
+	if (req->addr + count - 1 < req->addr)
+		return vms_error_create(VMS_ERR_INVALID, "--count runs past the end of the address space");
+	for (uint64_t done = 0; done < count;) {
+		uint64_t a = req->addr + done, n = sizeof(buf) - (a & (sizeof(buf) - 1));
+		vms_error *err;
+		if (n > count - done)
+			n = count - done;
+		err = vms_ctx_read_virt(ctx, a, buf, (size_t)n, 0);
+		if (err) {
+			vms_error_free(err);
+			missing += n;
+		} else {
+			for (uint64_t i = 0; i < n; i++)
+				hist[buf[i]]++;
+		}
+		done += n;
+	}
+	vms_out_hex(out, "covers_start", shadow_to_mem(k, req->addr));
+	vms_out_hex(out, "covers_end", shadow_to_mem(k, req->addr + count) - 1);
+	vms_out_uint(out, "shadow_bytes", count);
+	vms_out_uint(out, "unreadable", missing);
+	vms_out_array_begin(out, "values");
+	for (unsigned int v = 0; v < 256; v++) {
+		if (!hist[v])
+			continue;
+		vms_out_object_begin(out, NULL);
+		vms_out_hex(out, "value", v);
+		vms_out_uint(out, "count", hist[v]);
+		vms_out_str(out, "meaning", k->mode == KM_GENERIC ? generic_meaning((uint8_t)v)
+								   : tag_meaning((uint8_t)v));
+		vms_out_object_end(out);
+	}
+	vms_out_array_end(out);
+	return NULL;
+}
+
 static vms_error *decode(vms_plugin_ctx *ctx, const struct vms_decode_request *req)
 {
 	vms_out *out = vms_ctx_out(ctx);
@@ -483,6 +534,8 @@ static vms_error *decode(vms_plugin_ctx *ctx, const struct vms_decode_request *r
 		return err;
 	covered = shadow_to_mem(&k, req->addr);
 	emit_info(out, &k);
+	if (req->summary)
+		return summarise(ctx, &k, req);
 	vms_out_hex(out, "covers_start", covered);
 	vms_out_hex(out, "covers_end", covered + (UINT64_C(1) << k.shift) - 1);
 	vms_out_str(out, "covers_region", vms_region_of(vms_ctx_layout(ctx), covered)->name);

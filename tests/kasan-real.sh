@@ -29,7 +29,8 @@
 #       page tables / the layout decide); `vmscope layout` equals truth.json
 #       and its kasan-shadow region is [KASAN_SHADOW_START, KASAN_SHADOW_END);
 #       `vmscope decode` of the buggy address's shadow byte names the granule
-#       and gives the report's byte.
+#       and gives the report's byte, and `decode --summary` of the buggy
+#       row's 16 shadow bytes counts them as the report shows them.
 # Skips (loudly) when the KASAN dumps cannot be made; fails instead with
 # VMSCOPE_REQUIRE_REAL=1.  With VMSCOPE_KASAN_CACHED_ONLY=1 (tests/kasan-real-
 # cached.sh, part of `make check`) it never builds them: it uses the cache
@@ -366,6 +367,20 @@ for tpath in truths:
         ok, r = False, out[:300]
     tap(ok, "%s: decode of shadow 0x%x: kasan-shadow covers 0x%x, byte %02x as reported" % (
         boot, shadow, granule, want_byte), [str(r)[:400], err.strip()])
+    # decode --summary over the buggy row's 16 shadow bytes: the report's counts
+    row_sh = ((cb[0][1] >> 3) + want_off) & MASK
+    want_hist = {}
+    for b in cb[0][2].split():
+        want_hist[int(b, 16)] = want_hist.get(int(b, 16), 0) + 1
+    rc, out, err = run(["decode", "--json", "--summary", "--count=16", dump, "%x" % row_sh])
+    try:
+        r = json.loads(out)["results"][0]
+        got_hist = {int(v["value"], 16): v["count"] for v in r["values"]}
+    except (ValueError, KeyError, IndexError):
+        got_hist, r = None, out[:300]
+    tap(got_hist == want_hist, "%s: decode --summary of the buggy row's shadow counts its bytes as the "
+        "report shows them (%s)" % (boot, ", ".join("%02x x%d" % kv for kv in sorted(want_hist.items()))),
+        [str(r)[:300], err.strip()])
 
 # ---- kernels without KASAN: the other real dumps, when they are cached
 # (this test does not build them; tests/real-ensure.sh does)
