@@ -1,9 +1,10 @@
-/* arm64: page-table walker and kernel layout detection.
+/* arm64: page-table descriptor format and kernel layout detection.
  *
  * All arm64 knowledge lives here: the VMSAv8-64 descriptor formats for the
  * 4K, 16K and 64K granules (with the 52-bit output-address encodings of
- * FEAT_LPA and FEAT_LPA2), the geometry that follows from the granule and
- * the VA size, and the kernel's address-space map of
+ * FEAT_LPA and FEAT_LPA2; walk.c walks the tables with them), the geometry
+ * that follows from the granule and the VA size, and the kernel's
+ * address-space map of
  * arch/arm64/include/asm/memory.h as it changed between versions (the 5.4
  * "flip" of the linear map to the lower half, the BPF JIT region of
  * 5.0-5.16, the 5.11 and 6.9 vmemmap moves, the 5.18 VMCOREINFO ranges).
@@ -14,8 +15,8 @@
 #include <string.h>
 
 #include "error-priv.h"
-#include "layout-priv.h"
 #include "util.h"
+#include "walk-priv.h"
 
 #define KIB (UINT64_C(1) << 10)
 #define MIB (UINT64_C(1) << 20)
@@ -42,33 +43,10 @@ static inline uint64_t neg_pow2(unsigned bits)
 
 /* ---- geometry ------------------------------------------------------------ */
 
-static unsigned bits_per_level(const struct vms_layout *l)
-{
-	return l->arm64.page_shift - 3;
-}
-
-/* VA shift of walk step i (0 = top). */
-static unsigned lvl_shift(const struct vms_layout *l, unsigned i)
-{
-	return l->arm64.page_shift + bits_per_level(l) * (l->levels - 1 - i);
-}
-
-/* Hardware level of step i: the last step is level 3. */
+/* Hardware level of walk step i: the last step is level 3. */
 static int hw_level(const struct vms_layout *l, unsigned i)
 {
 	return 3 - (int)(l->levels - 1 - i);
-}
-
-/* Linux's names, with the folded levels left out as the kernel folds them. */
-static const char *lvl_name(const struct vms_layout *l, unsigned i)
-{
-	static const char *const tail[] = { "p4d", "pud", "pmd", "pte" };
-	return i == 0 ? "pgd" : tail[4 - (l->levels - i)];
-}
-
-static unsigned step_entries(const struct vms_layout *l, unsigned i)
-{
-	return i == 0 ? l->arm64.top_entries : 1u << bits_per_level(l);
 }
 
 /* Which levels may hold block descriptors (ARM ARM D8.2, table D8-8ff.):
@@ -76,7 +54,7 @@ static unsigned step_entries(const struct vms_layout *l, unsigned i)
  * or with 64K under LPA (4 TiB), level 0 only with 4K under LPA2. */
 static bool block_allowed(const struct vms_layout *l, int level)
 {
-	unsigned ps = l->arm64.page_shift;
+	unsigned ps = l->walk.page_shift;
 
 	switch (level) {
 	case 2:
@@ -91,109 +69,71 @@ static bool block_allowed(const struct vms_layout *l, int level)
 	}
 }
 
-/* The output address of a table, block or page descriptor. */
-static uint64_t desc_oa(const struct vms_layout *l, uint64_t e)
-{
-	unsigned ps = l->arm64.page_shift;
-	uint64_t low = ~((UINT64_C(1) << ps) - 1);
-
-	switch (l->arm64.pte) {
-	case VMS_A64_PTE_LPA:
-		return (e & UINT64_C(0x0000ffffffffffff) & low) | ((e >> 12) & 0xf) << 48;
-	case VMS_A64_PTE_LPA2:
-		return (e & UINT64_C(0x0003ffffffffffff) & low) | ((e >> 8) & 0x3) << 50;
-	default:
-		return e & UINT64_C(0x0000ffffffffffff) & low;
-	}
-}
-
 /* Sets page size, walk VA size and PA encoding; false for combinations no
  * translation regime has. */
 static bool set_geometry(struct vms_layout *l, unsigned ps, unsigned va, bool pa52)
 {
 	unsigned bits = ps - 3, levels;
+	struct vms_walk_geometry *g = &l->walk;
 
 	if ((ps != 12 && ps != 14 && ps != 16) || va > 52 || va < ps + bits)
 		return false;
 	levels = (va - ps + bits - 1) / bits;
 	if (levels < 2 || levels > VMS_MAX_LEVELS || (levels == 5 && ps != 12))
 		return false;
-	l->arm64.page_shift = ps;
 	l->arm64.va_walk = va;
 	l->levels = levels;
 	l->page_size = 1u << ps;
 	l->table_size = 1u << ps;
-	l->arm64.top_entries = 1u << (va - (ps + bits * (levels - 1)));
 	/* 4K/16K with 52-bit VA means LPA2 (the kernel ties PA size to VA size
 	 * there); 64K takes 52-bit PAs through LPA independently of VA. */
 	if (ps == 16)
 		l->arm64.pte = pa52 ? VMS_A64_PTE_LPA : VMS_A64_PTE_48;
 	else
 		l->arm64.pte = va == 52 ? VMS_A64_PTE_LPA2 : VMS_A64_PTE_48;
+
+	memset(g, 0, sizeof(*g));
+	g->page_shift = ps;
+	g->level_bits = bits;
+	g->top_entries = 1u << (va - (ps + bits * (levels - 1)));
+	for (unsigned i = 0; i + 1 < levels; i++)
+		if (block_allowed(l, hw_level(l, i)))
+			g->block_steps |= 1u << i;
+	/* TTBRn_EL1: the table address in bits [51:1], CnP in bit 0. */
+	g->root_mask = PA52_MASK & ~UINT64_C(7);
+	/* Output address bits [47:PAGE_SHIFT]; FEAT_LPA adds PA[51:48] from
+	 * bits [15:12], FEAT_LPA2 takes bits [49:PAGE_SHIFT] and PA[51:50]
+	 * from bits [9:8]. */
+	g->oa_mask = UINT64_C(0x0000ffffffffffff) & ~((UINT64_C(1) << ps) - 1);
+	if (l->arm64.pte == VMS_A64_PTE_LPA) {
+		g->oa_hi_from = 12;
+		g->oa_hi_mask = 0xf;
+		g->oa_hi_to = 48;
+	} else if (l->arm64.pte == VMS_A64_PTE_LPA2) {
+		g->oa_mask |= UINT64_C(0x0003000000000000);
+		g->oa_hi_from = 8;
+		g->oa_hi_mask = 0x3;
+		g->oa_hi_to = 50;
+	}
 	return true;
 }
 
-/* ---- walk ---------------------------------------------------------------- */
-
-static uint64_t untag(uint64_t va)
-{
-	return (va & (UINT64_C(1) << 55)) ? va | UINT64_C(0xff00000000000000)
-					  : va & UINT64_C(0x00ffffffffffffff);
-}
-
-static unsigned decode_flags(uint64_t e, bool leaf, bool block)
-{
-	unsigned f = 0;
-
-	if (e & D_VALID)
-		f |= VMS_PTE_PRESENT;
-	if (!leaf)
-		return f;
-	if (!(e & D_RDONLY) || (e & D_DBM))
-		f |= VMS_PTE_WRITE;
-	if (e & D_USER)
-		f |= VMS_PTE_USER;
-	if (e & D_AF)
-		f |= VMS_PTE_ACCESSED;
-	if ((e & D_SW_DIRTY) || ((e & D_DBM) && !(e & D_RDONLY)))
-		f |= VMS_PTE_DIRTY;
-	if (block)
-		f |= VMS_PTE_LARGE;
-	if (!(e & D_NG))
-		f |= VMS_PTE_GLOBAL;
-	if (e & D_PXN)
-		f |= VMS_PTE_NX;
-	if (e & D_CONT)
-		f |= VMS_PTE_CONT;
-	return f;
-}
+/* ---- the descriptor format, for the walker of walk.c ---------------------- */
 
 static bool is_kernel_root(const struct vms_layout *l, uint64_t root)
 {
 	return vms_layout_known(l, VMS_LK_PGT_ROOT) && vms_layout_val(l, VMS_LK_PGT_ROOT) == root;
 }
 
-/* A table smaller than a page (top levels) is read through the page that
- * holds it, so the per-level cache still works. */
-static vms_error *read_entry(struct vms_layout *l, unsigned i, uint64_t table, uint64_t idx,
-			     uint64_t *e)
+/* The top byte is a tag (TBI): bit 55 picks TTBR0 or TTBR1, and the bits
+ * between it and the VA size must copy it. */
+static vms_error *a64_check_va(const struct vms_layout *l, uint64_t root, uint64_t va)
 {
-	uint64_t page = table & ~(uint64_t)(l->table_size - 1);
-	return vms_walk_read_entry(l, i, page, (table - page) / 8 + idx, e);
-}
-
-static vms_error *a64_walk(struct vms_layout *l, uint64_t root, uint64_t va,
-			   struct vms_translation *t)
-{
-	uint64_t uva = untag(va), table, seen[VMS_MAX_LEVELS], top;
+	uint64_t uva = (va & (UINT64_C(1) << 55)) ? va | UINT64_C(0xff00000000000000)
+						  : va & UINT64_C(0x00ffffffffffffff);
 	unsigned vab = l->arm64.va_walk;
+	uint64_t top = uva >> vab;
 
-	memset(t, 0, sizeof(*t));
-	t->vaddr = va;
-	if (!l->arm64.page_shift)
-		return vms_error_fmt(VMS_ERR_NOT_FOUND, "cannot translate 0x%" PRIx64
-				     ": the page size and VA size are not known", va);
-	top = uva >> vab;
 	if (top != 0 && top != (UINT64_MAX >> vab))
 		return vms_error_fmt(VMS_ERR_INVALID,
 				     "0x%" PRIx64 " is outside the %u-bit VA ranges (bits 63..%u of the "
@@ -202,181 +142,79 @@ static vms_error *a64_walk(struct vms_layout *l, uint64_t root, uint64_t va,
 		return vms_error_fmt(VMS_ERR_UNMAPPED,
 				     "0x%" PRIx64 " is a user address (TTBR0): the kernel's swapper_pg_dir "
 				     "does not map it; give a process's page table (--pgd)", va);
-	table = root & PA52_MASK & ~UINT64_C(7);
-	for (unsigned i = 0; i < l->levels; i++) {
-		unsigned shift = lvl_shift(l, i);
-		int level = hw_level(l, i);
-		const char *name = lvl_name(l, i);
-		uint64_t idx = (uva >> shift) & (step_entries(l, i) - 1), e, page;
-		struct vms_walk_step *s = &t->steps[i];
-		bool last = i + 1 == l->levels;
-		vms_error *err;
-
-		for (unsigned k = 0; k < i; k++)
-			if (seen[k] == table)
-				return vms_error_fmt(VMS_ERR_CORRUPT,
-						     "translating 0x%" PRIx64 ": %s table at PA 0x%" PRIx64
-						     " was already visited as the %s table (page-table loop)",
-						     va, name, table, lvl_name(l, k));
-		seen[i] = table;
-		page = table & ~(uint64_t)(l->table_size - 1);
-		if (!vms_layout_pa_in_dump(l, page, l->table_size))
-			return vms_error_fmt(VMS_ERR_CORRUPT,
-					     "translating 0x%" PRIx64 ": %s table at PA 0x%" PRIx64
-					     " is outside the dump's memory", va, name, table);
-		err = read_entry(l, i, table, idx, &e);
-		if (err)
-			return vms_error_prefix(err, "translating 0x%" PRIx64 ": reading %s entry at PA 0x%" PRIx64,
-						va, name, table + idx * 8);
-		s->level = name;
-		s->entry_addr = table + idx * 8;
-		s->entry = e;
-		t->nsteps = i + 1;
-		if (!(e & D_VALID))
-			return vms_error_fmt(VMS_ERR_UNMAPPED,
-					     "0x%" PRIx64 " is not mapped: %s entry at PA 0x%" PRIx64
-					     " is 0x%" PRIx64 " (invalid descriptor)", va, name, s->entry_addr, e);
-		if (last && !(e & D_TABLE)) {
-			s->flags = decode_flags(e, false, false);
-			return vms_error_fmt(VMS_ERR_CORRUPT,
-					     "translating 0x%" PRIx64 ": level-3 %s entry at PA 0x%" PRIx64
-					     " = 0x%" PRIx64 " has the reserved descriptor type 0b01",
-					     va, name, s->entry_addr, e);
-		}
-		bool block = !last && !(e & D_TABLE);
-		if (block && !block_allowed(l, level)) {
-			s->flags = decode_flags(e, false, false);
-			return vms_error_fmt(VMS_ERR_CORRUPT,
-					     "translating 0x%" PRIx64 ": %s entry at PA 0x%" PRIx64 " = 0x%" PRIx64
-					     " is a block descriptor, which level %d does not allow with the "
-					     "%u KiB granule%s", va, name, s->entry_addr, e, level,
-					     l->page_size >> 10,
-					     l->arm64.pte == VMS_A64_PTE_48 ? " and 48-bit PAs" : "");
-		}
-		s->flags = decode_flags(e, last || block, block);
-		if (last || block) {
-			uint64_t size = UINT64_C(1) << shift;
-			t->page_size = size;
-			t->paddr = (desc_oa(l, e) & ~(size - 1)) | (uva & (size - 1));
-			return NULL;
-		}
-		table = desc_oa(l, e);
-	}
-	return vms_error_fmt(VMS_ERR_CORRUPT, "translating 0x%" PRIx64 ": walk fell through", va);
-}
-
-/* ---- enumeration of leaves ------------------------------------------------ */
-
-struct scan {
-	struct vms_layout *l;
-	uint64_t start, end;
-	vms_mapping_fn fn;
-	void *arg;
-	uint64_t budget;
-	uint64_t tables[VMS_MAX_LEVELS];
-	int stop;
-	bool exhausted;
-};
-
-static void scan_table(struct scan *s, unsigned i, uint64_t table, uint64_t base)
-{
-	struct vms_layout *l = s->l;
-	unsigned shift = lvl_shift(l, i);
-	uint64_t span = UINT64_C(1) << shift, n = step_entries(l, i);
-	bool last = i + 1 == l->levels;
-
-	/* Hostile tables can point back at an ancestor; skip such entries. */
-	for (unsigned k = 0; k < i; k++)
-		if (s->tables[k] == table)
-			return;
-	if (!vms_layout_pa_in_dump(l, table & ~(uint64_t)(l->table_size - 1), l->table_size))
-		return;
-	s->tables[i] = table;
-	for (uint64_t idx = 0; idx < n && !s->stop; idx++) {
-		uint64_t lo = base + (idx << shift), hi = lo + span - 1, e;
-		vms_error *err;
-
-		if (hi < s->start)
-			continue;
-		if (lo > s->end)
-			break;
-		if (!s->budget--) {
-			s->exhausted = true;
-			s->stop = 1;
-			return;
-		}
-		err = read_entry(l, i, table, idx, &e);
-		if (err) {
-			/* An unreadable table just hides what it maps. */
-			vms_error_free(err);
-			return;
-		}
-		if (!(e & D_VALID))
-			continue;
-		if (last || !(e & D_TABLE)) {
-			if (last ? !(e & D_TABLE) : !block_allowed(l, hw_level(l, i)))
-				continue;	/* reserved: not a mapping */
-			s->stop = s->fn(lo, desc_oa(l, e) & ~(span - 1), span, s->arg);
-			continue;
-		}
-		scan_table(s, i + 1, desc_oa(l, e), lo);
-	}
-}
-
-static vms_error *a64_foreach_leaf(struct vms_layout *l, uint64_t root, uint64_t start,
-				   uint64_t end, vms_mapping_fn fn, void *arg)
-{
-	struct scan s = { l, start, end, fn, arg, l->scan_budget, { 0 }, 0, false };
-	unsigned vab = l->arm64.va_walk;
-
-	if (!l->arm64.page_shift)
-		return vms_error_fmt(VMS_ERR_NOT_FOUND, "the page size and VA size are not known");
-	/* One table, two address ranges: TTBR0's [0, 2^va) and TTBR1's
-	 * [-2^va, 2^64).  The kernel's own root serves only the latter. */
-	for (int half = 0; half < 2 && !s.stop; half++) {
-		uint64_t base = half ? neg_pow2(vab) : 0;
-		uint64_t top = half ? UINT64_MAX : (UINT64_C(1) << vab) - 1;
-		if (!half && is_kernel_root(l, root))
-			continue;
-		if (top < start || base > end)
-			continue;
-		for (int k = 0; k < VMS_MAX_LEVELS; k++)
-			s.tables[k] = UINT64_MAX;
-		scan_table(&s, 0, root & PA52_MASK & ~UINT64_C(7), base);
-	}
-	if (s.exhausted)
-		return vms_error_fmt(VMS_ERR_CORRUPT,
-				     "page-table scan from root 0x%" PRIx64 " gave up after %" PRIu64
-				     " entries (tables alias each other)", root, l->scan_budget);
 	return NULL;
 }
 
-/* ---- detection helpers ---------------------------------------------------- */
-
-static bool translate(struct vms_layout *l, uint64_t va, uint64_t *pa)
+/* One table, two address ranges: TTBR0's [0, 2^va) and TTBR1's
+ * [-2^va, 2^64).  The kernel's own root serves only the latter. */
+static size_t a64_windows(const struct vms_layout *l, uint64_t root, struct vms_walk_window w[2])
 {
-	struct vms_translation t;
-	vms_error *err;
+	size_t n = 0;
 
-	if (!vms_layout_known(l, VMS_LK_PGT_ROOT))
-		return false;
-	err = a64_walk(l, vms_layout_val(l, VMS_LK_PGT_ROOT), va, &t);
-	if (err) {
-		vms_error_free(err);
-		return false;
+	if (!is_kernel_root(l, root))
+		w[n++] = (struct vms_walk_window){ 0, 0, l->walk.top_entries };
+	w[n++] = (struct vms_walk_window){ neg_pow2(l->arm64.va_walk), 0, l->walk.top_entries };
+	return n;
+}
+
+static void a64_attrs(uint64_t e, enum vms_desc d, bool block, struct vms_walk_step *s)
+{
+	unsigned f = 0;
+
+	if (e & D_VALID)
+		f |= VMS_PTE_PRESENT;
+	if (d == VMS_DESC_LEAF) {	/* a table's APTable/XNTable bits are not decoded */
+		if (!(e & D_RDONLY) || (e & D_DBM))
+			f |= VMS_PTE_WRITE;
+		if (e & D_USER)
+			f |= VMS_PTE_USER;
+		if (e & D_AF)
+			f |= VMS_PTE_ACCESSED;
+		if ((e & D_SW_DIRTY) || ((e & D_DBM) && !(e & D_RDONLY)))
+			f |= VMS_PTE_DIRTY;
+		if (block)
+			f |= VMS_PTE_LARGE;
+		if (!(e & D_NG))
+			f |= VMS_PTE_GLOBAL;
+		if (e & D_PXN)
+			f |= VMS_PTE_NX;
+		if (e & D_CONT)
+			f |= VMS_PTE_CONT;
 	}
-	*pa = t.paddr;
-	return true;
+	s->flags = f;
 }
 
-static bool lowest_mapped(struct vms_layout *l, uint64_t root, uint64_t lo, uint64_t hi,
-			  uint64_t *va, uint64_t *pa)
+static void a64_why_reserved(const struct vms_layout *l, unsigned i, uint64_t e, char *buf,
+			     size_t size)
 {
-	bool found = false;
-	uint64_t size;
-	vms_error_free(vms_walk_lowest_mapped(l, root, lo, hi, &found, va, pa, &size));
-	return found;
+	(void)e;
+	if (i + 1 == l->levels)
+		snprintf(buf, size, "has the reserved descriptor type 0b01 at level 3");
+	else
+		snprintf(buf, size, "is a block descriptor, which level %d does not allow with the "
+			 "%u KiB granule%s", hw_level(l, i), l->page_size >> 10,
+			 l->arm64.pte == VMS_A64_PTE_48 ? " and 48-bit PAs" : "");
 }
+
+static const struct vms_pt_format a64_format = {
+	/* Linux's names; it folds the levels a short walk lacks. */
+	.names = { "pgd", "p4d", "pud", "pmd", "pte" },
+	.top_name = "pgd",
+	.invalid = "invalid descriptor",
+	/* Type bits [1:0]: 0b11 a page at level 3 (0b01 is reserved there),
+	 * a table above, where 0b01 is a block if the level allows blocks. */
+	.valid = D_VALID,
+	.page_mask = D_TABLE,
+	.page_bits = D_TABLE,
+	.block_mask = D_TABLE,
+	.block_bits = 0,
+	.check_va = a64_check_va,
+	.windows = a64_windows,
+	.attrs = a64_attrs,
+	.why_reserved = a64_why_reserved,
+};
+
+/* ---- detection helpers ---------------------------------------------------- */
 
 /* Every VMCOREINFO number this file reads is either decimal or 0x-hex. */
 static bool vnum(struct vms_layout *l, const char *key, uint64_t *v)
@@ -426,7 +264,7 @@ static unsigned va_min(const struct vms_layout *l, unsigned va)
 	if (va <= 48)
 		return va;
 	/* 6.9's LPA2 series let 16K fall back to 47 bits. */
-	return (l->arm64.page_shift == 14 && (!l->osver || l->osver >= 0x060900)) ? 47 : 48;
+	return (l->walk.page_shift == 14 && (!l->osver || l->osver >= 0x060900)) ? 47 : 48;
 }
 
 /* memory.h at the kernel's version.  kasan_size is what the image position
@@ -435,7 +273,7 @@ static void formula_map(const struct vms_layout *l, unsigned va, uint64_t kasan_
 			struct a64_map *m)
 {
 	uint32_t v = l->osver ? l->osver : 0x060c00;
-	unsigned ps = l->arm64.page_shift, vmin = va_min(l, va);
+	unsigned ps = l->walk.page_shift, vmin = va_min(l, va);
 	uint64_t pud = UINT64_C(1) << (ps == 12 ? 30 : ps == 14 ? 36 : 42);
 	uint64_t modsize = v >= 0x060500 ? 2 * GIB : 128 * MIB;
 	bool bpf = v >= 0x050000 && v < 0x051100;
@@ -521,7 +359,7 @@ static int root_score(struct vms_layout *l, const uint8_t *buf)
 {
 	int score = 0;
 
-	for (unsigned i = 0; i < l->arm64.top_entries; i++) {
+	for (unsigned i = 0; i < l->walk.top_entries; i++) {
 		uint64_t e = vms_get64le(buf + i * 8);
 		if (!e)
 			continue;
@@ -529,7 +367,7 @@ static int root_score(struct vms_layout *l, const uint8_t *buf)
 			return -1;
 		if (!(e & D_TABLE) && !block_allowed(l, hw_level(l, 0)))
 			return -1;
-		if ((e & D_TABLE) && !vms_layout_pa_in_dump(l, desc_oa(l, e), l->table_size))
+		if ((e & D_TABLE) && !vms_layout_pa_in_dump(l, vms_walk_oa(l, e), l->table_size))
 			return -1;
 		/* Linux leaves SH (bits 9:8) clear in table descriptors, and
 		 * sets it in every kernel page: this tells a leaf table from a
@@ -539,10 +377,10 @@ static int root_score(struct vms_layout *l, const uint8_t *buf)
 		score++;
 	}
 	/* A root has few entries: the linear map and a few kernel areas. */
-	if (l->arm64.top_entries >= 64 && (unsigned)score * 4 > l->arm64.top_entries * 3)
+	if (l->walk.top_entries >= 64 && (unsigned)score * 4 > l->walk.top_entries * 3)
 		return -1;
 	/* The rest of the page is zero: swapper_pg_dir is page-sized. */
-	for (unsigned i = l->arm64.top_entries; i < l->table_size / 8; i++)
+	for (unsigned i = l->walk.top_entries; i < l->table_size / 8; i++)
 		if (vms_get64le(buf + i * 8))
 			return -1;
 	return score >= 2 ? score : -1;
@@ -563,9 +401,9 @@ static bool root_maps_ram(struct vms_layout *l, uint64_t root, uint64_t *lin_va,
 		uint64_t lo = neg_pow2(l->arm64.va_walk - k), va, pa, got, last;
 		struct vms_translation t;
 		vms_error *err;
-		if (!lowest_mapped(l, root, lo, UINT64_MAX, &va, &pa) || root < pa)
+		if (!vms_walk_lowest(l, root, lo, UINT64_MAX, &va, &pa, NULL) || root < pa)
 			continue;
-		err = a64_walk(l, root, va + (root - pa), &t);
+		err = vms_walk_va(l, root, va + (root - pa), &t);
 		got = t.paddr;
 		vms_error_free(err);
 		if (err || got != (root & ~UINT64_C(7)))
@@ -581,7 +419,7 @@ static bool root_maps_ram(struct vms_layout *l, uint64_t root, uint64_t *lin_va,
 				uint64_t p = pa + ((span / 64 * s) & ~(uint64_t)(l->page_size - 1));
 				if (!vms_layout_pa_in_dump(l, p, 1))
 					continue;
-				err = a64_walk(l, root, va + (p - pa), &t);
+				err = vms_walk_va(l, root, va + (p - pa), &t);
 				if (!err && t.paddr == p)
 					good++;
 				else if (!err)
@@ -618,7 +456,7 @@ static bool maps_cpu_pcs(struct vms_layout *l, uint64_t root)
 		if (pc >> l->arm64.va_walk != UINT64_MAX >> l->arm64.va_walk)
 			continue;
 		any = true;
-		err = a64_walk(l, root, pc, &t);
+		err = vms_walk_va(l, root, pc, &t);
 		vms_error_free(err);
 		if (!err)
 			return true;
@@ -677,7 +515,7 @@ static bool scan_for_root(struct vms_layout *l, unsigned only_ps, unsigned only_
 	}
 	free(buf);
 	if (!found)
-		l->arm64.page_shift = 0;
+		l->walk.page_shift = 0;
 	return found;
 }
 
@@ -730,7 +568,7 @@ static uint64_t vmemmap_used_start(const struct vms_layout *l, uint64_t start)
 	uint64_t po = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE);
 
 	if (l->arm64.flipped && po > l->arm64.page_offset_macro)
-		start += (po - l->arm64.page_offset_macro) >> (l->arm64.page_shift - 6);
+		start += (po - l->arm64.page_offset_macro) >> (l->walk.page_shift - 6);
 	return start;
 }
 
@@ -777,7 +615,8 @@ static void detect_ranges(struct vms_layout *l, struct a64_map *m)
 	if (vms_layout_known(l, VMS_LK_PGT_ROOT)) {
 		uint64_t root = vms_layout_val(l, VMS_LK_PGT_ROOT), va0, pa0;
 		uint64_t vs = vmemmap_used_start(l, vms_layout_val(l, VMS_LK_VMEMMAP_START));
-		if (lowest_mapped(l, root, vs, m->vmemmap_end ? m->vmemmap_end - 1 : vs, &va0, &pa0))
+		if (vms_walk_lowest(l, root, vs, m->vmemmap_end ? m->vmemmap_end - 1 : vs, &va0, &pa0,
+				    NULL))
 			vms_layout_note(l, VMS_LK_VMEMMAP_START, "first vmemmap mapping at 0x%" PRIx64, va0);
 	}
 }
@@ -793,7 +632,7 @@ static void detect_vmemmap(struct vms_layout *l)
 	ms = vms_layout_val(l, VMS_LK_PHYS_OFFSET);
 	/* vmemmap = (struct page *)VMEMMAP_START - (memstart_addr >> PAGE_SHIFT);
 	 * memstart_addr is s64, so the shift is arithmetic. */
-	int64_t pfn = (int64_t)ms >> l->arm64.page_shift;
+	int64_t pfn = (int64_t)ms >> l->walk.page_shift;
 	vms_layout_set(l, VMS_LK_VMEMMAP_BASE, start - (uint64_t)pfn * sz,
 		       l->v[VMS_LK_VMEMMAP_START].pub.source);
 	vms_layout_note(l, VMS_LK_VMEMMAP_BASE, "VMEMMAP_START - (PHYS_OFFSET >> PAGE_SHIFT) * %" PRIu64, sz);
@@ -811,7 +650,7 @@ static void detect_phys_offset(struct vms_layout *l)
 		root = vms_layout_val(l, VMS_LK_PGT_ROOT);
 		uint64_t lo = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE);
 		uint64_t hi = vms_layout_val(l, VMS_LK_PAGE_END) - 1;
-		if (lowest_mapped(l, root, lo, hi, &va, &pa)) {
+		if (vms_walk_lowest(l, root, lo, hi, &va, &pa, NULL)) {
 			have_tab = true;
 			tab = pa - (va - pom);
 			lin_lo = va;
@@ -1213,7 +1052,7 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 	if (!vms_layout_known(l, VMS_LK_PGT_ROOT) && !opts->have_pgt_root) {
 		/* Before 4.12 VMCOREINFO has no kimage_voffset: search memory
 		 * with the geometry it does give. */
-		unsigned keep_ps = l->arm64.page_shift, keep_va = l->arm64.va_walk;
+		unsigned keep_ps = l->walk.page_shift, keep_va = l->arm64.va_walk;
 		enum vms_arm64_pte keep_pte = l->arm64.pte;
 		if (scan_for_root(l, keep_ps, keep_va)) {
 			root_scanned = true;
@@ -1271,7 +1110,7 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 	if (vms_layout_known(l, VMS_LK_PGT_ROOT) && vms_layout_known(l, VMS_LK_PHYS_OFFSET)) {
 		uint64_t root = vms_layout_val(l, VMS_LK_PGT_ROOT), lin, pa;
 		lin = root - vms_layout_val(l, VMS_LK_PHYS_OFFSET) + l->arm64.page_offset_macro;
-		if (translate(l, lin, &pa) && pa == root)
+		if (vms_walk_translates(l, lin, &pa) && pa == root)
 			vms_layout_note(l, VMS_LK_PGT_ROOT, "the linear map maps it at 0x%" PRIx64, lin);
 		else
 			vms_layout_remarkf(l, "the root 0x%" PRIx64 " is not mapped at its linear address "
@@ -1280,7 +1119,7 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 	/* mem_section is a linear-map pointer: one more check of PHYS_OFFSET. */
 	if (vms_layout_vmci_hex(l, "SYMBOL(mem_section)", &v)) {
 		uint64_t pa_t, pa_f;
-		if (translate(l, v, &pa_t) && lm_to_phys(l, v, &pa_f))
+		if (vms_walk_translates(l, v, &pa_t) && lm_to_phys(l, v, &pa_f))
 			vms_layout_note(l, VMS_LK_PHYS_OFFSET, "SYMBOL(mem_section) %s",
 					pa_t == pa_f ? "translates consistently" : "does NOT translate as the "
 					"formula says");
@@ -1345,7 +1184,8 @@ static vms_error *a64_ptov(struct vms_layout *l, uint64_t pa, struct vms_ptov *o
 	if (vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET)) {
 		uint64_t va = pa + vms_layout_val(l, VMS_LK_KIMAGE_VOFFSET), got;
 		const struct vms_region *r = vms_region_of(l, va);
-		if (r && !strcmp(r->name, "kernel-image") && translate(l, va, &got) && got == pa) {
+		if (r && !strcmp(r->name, "kernel-image") && vms_walk_translates(l, va, &got) &&
+		    got == pa) {
 			out->have_ktext = true;
 			out->ktext = va;
 		}
@@ -1376,8 +1216,9 @@ static const char *a64_key_label(enum vms_layout_key k)
 const struct vms_arch_ops vms_arch_arm64 = {
 	.name = "arm64",
 	.detect = a64_detect,
-	.walk = a64_walk,
-	.foreach_leaf = a64_foreach_leaf,
+	.format = &a64_format,
+	.walk = vms_walk_va,
+	.foreach_leaf = vms_walk_foreach_leaf,
 	.ptov = a64_ptov,
 	.key_label = a64_key_label,
 };

@@ -21,6 +21,13 @@
  *    x86_64) answers every address of a block that one run or one large
  *    page maps whole, and marks blocks no run touches so their addresses
  *    skip the run search.  It is filled from the answers of 1 and 2.
+ *    A block mapped by base pages gets a leaf table instead: one word per
+ *    base page (its PA - VA, a failure record, or "not yet known"), filled
+ *    lazily from the answers of 1 and 2, so a vmalloc or module address is
+ *    one probe and one load, not a probe of every TLB size.  A block mapped
+ *    whole points at a table of zeros, so both kinds are one computation,
+ *    PA = VA + delta + table[page], without a branch on the kind: with
+ *    random addresses such a branch mispredicts half the time.
  * 3. Failure records.  A cached failure keeps the walker's message as a
  *    template (where the VA, and for holes the entry address, sit in it),
  *    so vms_xlator_message() gives vtop's exact words without a walk.
@@ -44,6 +51,7 @@
 #define MAX_HOLES 4096
 #define MAX_RECS 16384		/* failure records: ~150 bytes each */
 #define BLK_BITS 13		/* block cache entries: 128 KiB */
+#define LEAF_POOL_BYTES (UINT64_C(4) << 20)	/* leaf tables, all together */
 
 struct run {
 	uint64_t va, last;	/* inclusive */
@@ -75,11 +83,17 @@ struct rec {
 };
 
 /* A block cache entry.  key = block << 7 | from_run << 6 | page shift, or
- * UINT64_MAX when empty; page shift 0 = no run touches the block (go to
- * the TLB).  Mapped: PA = VA + delta (mod 2^64). */
+ * UINT64_MAX when empty.  w = delta + tbl[VA's page in the block] (mod
+ * 2^64): with bit 0 clear, PA = VA + w and the page size is 1 << shift;
+ * else w is LEAF_UNKNOWN (ask the slower caches) or a failure record
+ * << 1 | 1.  Deltas of mappings are multiples of the page size, so bit 0
+ * is free.  tbl is the xlator's zeros (mapped whole), its unknowns (no run
+ * touches the block: skip the run search), or the block's leaf table. */
+#define LEAF_UNKNOWN UINT64_MAX
 struct blk_entry {
 	uint64_t key;
 	uint64_t delta;
+	const uint64_t *tbl;
 };
 
 struct tlb_class {
@@ -119,6 +133,14 @@ struct vms_xlator {
 
 	struct blk_entry *blk;	/* NULL when the geometry is unknown */
 	unsigned int blk_shift;
+
+	/* Leaf tables: one word per base page of a block: LEAF_UNKNOWN, the
+	 * page's PA - VA, or (record << 1 | 1) for a failure.  Up to ltab_max
+	 * of them; then the oldest is taken back (round robin). */
+	uint64_t **ltab;
+	size_t nltab, ltab_max, ltab_next;
+	size_t ltab_len;	/* words in one table */
+	uint64_t *zeros, *unknowns;	/* ltab_len words each */
 
 	struct vms_xlator_stats stats;
 };
@@ -256,9 +278,17 @@ static struct tlb_class *tlb_class_for(struct vms_xlator *x, unsigned int shift)
 	return c;
 }
 
+static void leaf_note(struct vms_xlator *x, uint64_t v, uint64_t word);
+
+/* Caches the answer for va's span of 1 << shift bytes: base is the span's
+ * PA, or a failure record << 1 | 1.  A base page's answer also goes into
+ * its block's leaf table. */
 static void tlb_insert(struct vms_xlator *x, unsigned int shift, uint64_t va, uint64_t base)
 {
 	struct tlb_class *c = tlb_class_for(x, shift);
+
+	if (shift == x->page_shift && x->blk)
+		leaf_note(x, va, base & 1 ? base : base - (va & ~((UINT64_C(1) << shift) - 1)));
 
 	if (c) {
 		uint64_t tag = va >> shift;
@@ -266,7 +296,9 @@ static void tlb_insert(struct vms_xlator *x, unsigned int shift, uint64_t va, ui
 	}
 }
 
-static bool tlb_lookup(const struct vms_xlator *x, uint64_t va, struct vms_xlate_result *out)
+/* The entry that answers va, or NULL; *shift is its class's. */
+static const struct tlb_entry *tlb_lookup(const struct vms_xlator *x, uint64_t va,
+					  struct vms_xlate_result *out, unsigned int *shift)
 {
 	for (unsigned int i = 0; i < x->ncls; i++) {
 		const struct tlb_class *c = &x->cls[i];
@@ -275,6 +307,7 @@ static bool tlb_lookup(const struct vms_xlator *x, uint64_t va, struct vms_xlate
 
 		if (e->tag != tag)
 			continue;
+		*shift = c->shift;
 		if (e->base & 1) {
 			out->paddr = 0;
 			out->page_size = 0;
@@ -285,9 +318,9 @@ static bool tlb_lookup(const struct vms_xlator *x, uint64_t va, struct vms_xlate
 			out->page_size = size;
 			out->error = 0;
 		}
-		return true;
+		return e;
 	}
-	return false;
+	return NULL;
 }
 
 
@@ -467,18 +500,18 @@ static void note_hole(struct vms_xlator *x, uint64_t va, const struct vms_transl
 
 static const struct hole *find_hole(const struct vms_xlator *x, uint64_t va)
 {
-	size_t lo = 0, hi = x->nholes;
+	const struct hole *b = x->holes;
+	size_t n = x->nholes;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (x->holes[mid].lo <= va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo || va > x->holes[lo - 1].hi)
+	/* Branch-free, like find_run: the last hole starting at or below va. */
+	if (!n || b[0].lo > va)
 		return NULL;
-	return &x->holes[lo - 1];
+	while (n > 1) {
+		size_t half = n / 2;
+		b = b[half].lo <= va ? b + half : b;
+		n -= half;
+	}
+	return va <= b->hi ? b : NULL;
 }
 
 /* A full walk; its answer goes into the TLB. */
@@ -558,9 +591,65 @@ static void blk_fill(struct vms_xlator *x, uint64_t v, uint64_t map_va, uint64_t
 	struct blk_entry *e = blk_slot(x, blk);
 
 	if (page_size && pow2(page_size) && map_va <= lo && map_last >= hi)
-		*e = (struct blk_entry){ blk << 7 | (uint64_t)from_run << 6 | log2u64(page_size), delta };
+		*e = (struct blk_entry){ blk << 7 | (uint64_t)from_run << 6 | log2u64(page_size), delta,
+					 x->zeros };
 	else if (!run_overlaps(x, lo, hi))
-		*e = (struct blk_entry){ blk << 7, 0 };
+		*e = (struct blk_entry){ blk << 7, 0, x->unknowns };
+}
+
+static bool is_leaf_table(const struct vms_xlator *x, const struct blk_entry *e)
+{
+	return e->key != UINT64_MAX && e->tbl != x->zeros && e->tbl != x->unknowns;
+}
+
+/* A table for slot e, reusing the one already there (another block's,
+ * evicted with it), else a new one, else the oldest. */
+static uint64_t *leaf_table(struct vms_xlator *x, struct blk_entry *e)
+{
+	uint64_t *t = NULL;
+
+	if (is_leaf_table(x, e)) {
+		t = (uint64_t *)e->tbl;
+	} else if (x->nltab < x->ltab_max) {
+		t = malloc(x->ltab_len * sizeof(*t));
+		if (!t)
+			return NULL;
+		x->ltab[x->nltab++] = t;
+	} else if (x->nltab) {
+		t = x->ltab[x->ltab_next];
+		x->ltab_next = (x->ltab_next + 1) % x->nltab;
+		/* Whichever slot still points at it must forget it. */
+		for (size_t i = 0; i < (size_t)1 << BLK_BITS; i++)
+			if (x->blk[i].tbl == t)
+				x->blk[i].key = UINT64_MAX;
+	}
+	if (t)
+		memset(t, 0xff, x->ltab_len * sizeof(*t));
+	return t;
+}
+
+/* Records what a base page translates to (word: its PA - VA, or a failure
+ * record << 1 | 1), in its block's leaf table. */
+static void leaf_note(struct vms_xlator *x, uint64_t v, uint64_t word)
+{
+	uint64_t blk = v >> x->blk_shift;
+	struct blk_entry *e = blk_slot(x, blk);
+	uint64_t *t;
+
+	if (!x->ltab_max)
+		return;
+	if (e->key >> 7 == blk && is_leaf_table(x, e)) {
+		t = (uint64_t *)e->tbl;
+	} else {
+		if (e->key >> 7 == blk && e->tbl == x->zeros)
+			return;	/* mapped whole: better already */
+		t = leaf_table(x, e);
+		if (!t)
+			return;
+		/* delta is 0 for a leaf table: the words are the deltas. */
+		*e = (struct blk_entry){ blk << 7 | x->page_shift, 0, t };
+	}
+	t[(v >> x->page_shift) & (x->ltab_len - 1)] = word;
 }
 
 /* ---- the public calls ------------------------------------------------------ */
@@ -596,6 +685,18 @@ vms_error *vms_xlator_new(vms_layout *layout, vms_xlator **out)
 		if (x->blk)
 			memset(x->blk, 0xff, sizeof(*x->blk) << BLK_BITS);
 	}
+	if (x->blk) {
+		x->ltab_len = (size_t)1 << x->level_bits;
+		x->ltab_max = LEAF_POOL_BYTES / (x->ltab_len * sizeof(uint64_t));
+		x->ltab = malloc(x->ltab_max * sizeof(*x->ltab));
+		x->zeros = calloc(x->ltab_len, sizeof(uint64_t));
+		x->unknowns = malloc(x->ltab_len * sizeof(uint64_t));
+		if (!x->ltab || !x->zeros || !x->unknowns) {
+			vms_xlator_free(x);
+			return VMS_ENOMEM;
+		}
+		memset(x->unknowns, 0xff, x->ltab_len * sizeof(uint64_t));
+	}
 	*out = x;
 	return NULL;
 }
@@ -613,82 +714,114 @@ void vms_xlator_free(vms_xlator *x)
 		free(x->recs[i].msg);
 	free(x->recs);
 	free(x->blk);
+	for (size_t i = 0; i < x->nltab; i++)
+		free(x->ltab[i]);
+	free(x->ltab);
+	free(x->zeros);
+	free(x->unknowns);
 	free(x->table);
 	free(x);
+}
+
+/* Everything the block cache could not answer: the runs, the TLB, the
+ * holes, a walk; each answer is remembered for next time.  runs: whether
+ * a run may hold v.  Returns whether v failed. */
+static bool slow_path(struct vms_xlator *x, uint64_t v, bool runs, struct vms_xlate_result *r)
+{
+	const uint64_t base_size = UINT64_C(1) << x->page_shift;
+	const struct run *run;
+	const struct hole *h;
+	const struct tlb_entry *te;
+	unsigned int shift;
+
+	if (runs && (run = find_run(x, v))) {
+		r->paddr = run->pa + (v - run->va);
+		r->page_size = run->page_size;
+		r->error = 0;
+		x->stats.linear++;
+		if (x->blk) {
+			blk_fill(x, v, run->va, run->last, run->pa - run->va, run->page_size, true);
+			if (run->page_size == base_size)
+				leaf_note(x, v, run->pa - run->va);
+		}
+		return false;
+	}
+	if ((te = tlb_lookup(x, v, r, &shift))) {
+		x->stats.tlb_hits++;
+		if (!x->blk || (r->error && shift != x->page_shift)) {
+			/* A failed span above a page: a random address in a
+			 * hole, whose block is unlikely to come again. */
+		} else if (shift == x->page_shift) {
+			leaf_note(x, v, te->base & 1 ? te->base : te->base - (v & ~(base_size - 1)));
+		} else if (r->page_size >= (UINT64_C(1) << x->blk_shift)) {
+			uint64_t pva = v & ~(r->page_size - 1);
+			blk_fill(x, v, pva, pva + (r->page_size - 1), r->paddr - v, r->page_size, false);
+		} else if (runs) {
+			blk_fill(x, v, 0, 0, 0, 0, false);
+		}
+	} else if (x->nholes && (h = find_hole(x, v))) {
+		/* Cache the entry's span too: the next probe is cheaper. */
+		r->paddr = 0;
+		r->page_size = 0;
+		r->error = x->recs[h->rec].code;
+		tlb_insert(x, h->shift, v, (uint64_t)h->rec << 1 | 1);
+		x->stats.tlb_hits++;
+	} else {
+		walk(x, v, r);
+	}
+	return r->error != 0;
 }
 
 size_t vms_xlator_vtop(vms_xlator *x, const uint64_t *va, size_t n,
 		       struct vms_xlate_result *out)
 {
+	const struct blk_entry *blk = x->blk;
+	const unsigned int blk_shift = x->blk_shift, page_shift = x->page_shift;
+	const uint64_t tbl_mask = x->ltab_len - 1;
+	const uint64_t *unknowns = x->unknowns;
+	const bool runs = x->nruns != 0;
 	size_t failed = 0;
-	/* The base-page table is too big for the CPU's caches and the
-	 * addresses are random: fetch its entry a few addresses ahead, so the
-	 * memory latency overlaps the work on the ones before. */
-	const struct tlb_class *base = x->ncls ? &x->cls[x->ncls - 1] : NULL;
+	uint64_t linear = 0, hits = 0;	/* in locals: no store to x per address */
 
+	if (!blk) {
+		for (size_t i = 0; i < n; i++)
+			failed += slow_path(x, va[i], runs, &out[i]);
+		return failed;
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = va[i];
 		struct vms_xlate_result *r = &out[i];
-		const struct run *run;
-		const struct hole *h;
-		bool runs = x->nruns != 0;
+		const struct blk_entry *e = blk_slot(x, v >> blk_shift);
 
-		if (i + PREFETCH_AHEAD < n) {
-			uint64_t ahead = va[i + PREFETCH_AHEAD];
-			if (x->blk)
-				__builtin_prefetch(blk_slot(x, ahead >> x->blk_shift));
-			if (base)
-				__builtin_prefetch(&base->e[tlb_index(base, ahead >> base->shift)]);
-		}
-		if (x->blk) {
-			const struct blk_entry *e = blk_slot(x, v >> x->blk_shift);
-
-			if (e->key >> 7 == v >> x->blk_shift) {
-				unsigned int ps = (unsigned int)(e->key & 63);
-
-				if (ps) {
-					r->paddr = v + e->delta;
-					r->page_size = UINT64_C(1) << ps;
-					r->error = 0;
-					if (e->key & 64)
-						x->stats.linear++;
-					else
-						x->stats.tlb_hits++;
-					continue;
-				}
-				runs = false;	/* no run touches this block */
-			}
-		}
-		if (runs && (run = find_run(x, v))) {
-			r->paddr = run->pa + (v - run->va);
-			r->page_size = run->page_size;
-			r->error = 0;
-			x->stats.linear++;
-			if (x->blk)
-				blk_fill(x, v, run->va, run->last, run->pa - run->va, run->page_size, true);
+		/* Random addresses: fetch a later one's slot now, so the memory
+		 * latency overlaps the work on the ones before. */
+		if (i + PREFETCH_AHEAD < n)
+			__builtin_prefetch(blk_slot(x, va[i + PREFETCH_AHEAD] >> blk_shift));
+		if (e->key >> 7 != v >> blk_shift) {
+			failed += slow_path(x, v, runs, r);
 			continue;
 		}
-		if (tlb_lookup(x, v, r)) {
-			x->stats.tlb_hits++;
-			if (x->blk && r->page_size >= (UINT64_C(1) << x->blk_shift)) {
-				uint64_t pva = v & ~(r->page_size - 1);
-				blk_fill(x, v, pva, pva + (r->page_size - 1), r->paddr - v, r->page_size,
-					 false);
-			} else if (x->blk && runs) {
-				blk_fill(x, v, 0, 0, 0, 0, false);
-			}
-		} else if (x->nholes && (h = find_hole(x, v))) {
-			/* Cache the entry's span too: the next probe is cheaper. */
+		uint64_t w = e->delta + e->tbl[(v >> page_shift) & tbl_mask];
+		uint64_t from_run = e->key >> 6 & 1;
+
+		if (!(w & 1)) {
+			r->paddr = v + w;
+			r->page_size = UINT64_C(1) << (e->key & 63);
+			r->error = 0;
+			linear += from_run;
+			hits += !from_run;
+		} else if (w != LEAF_UNKNOWN) {
 			r->paddr = 0;
 			r->page_size = 0;
-			r->error = x->recs[h->rec].code;
-			tlb_insert(x, h->shift, v, (uint64_t)h->rec << 1 | 1);
-			x->stats.tlb_hits++;
+			r->error = x->recs[w >> 1].code;
+			hits++;
+			failed++;
 		} else {
-			walk(x, v, r);
+			failed += slow_path(x, v, runs && e->tbl != unknowns, r);
 		}
-		failed += r->error != 0;
 	}
+	x->stats.linear += linear;
+	x->stats.tlb_hits += hits;
 	return failed;
 }
 
@@ -705,7 +838,17 @@ size_t vms_xlator_message(vms_xlator *x, uint64_t va, const struct vms_xlate_res
 			buf[0] = '\0';
 		return 0;
 	}
-	/* The same probes, in the same order, as vms_xlator_vtop's. */
+	/* The same caches as vms_xlator_vtop's: the leaf table, the TLB. */
+	if (x->blk) {
+		const struct blk_entry *e = blk_slot(x, va >> x->blk_shift);
+
+		if (e->key >> 7 == va >> x->blk_shift) {
+			uint64_t w = e->delta + e->tbl[(va >> x->page_shift) & (x->ltab_len - 1)];
+
+			if (w != LEAF_UNKNOWN && (w & 1))
+				rec = &x->recs[w >> 1];
+		}
+	}
 	for (unsigned int i = 0; i < x->ncls && !rec; i++) {
 		const struct tlb_class *c = &x->cls[i];
 		const struct tlb_entry *e = &c->e[tlb_index(c, va >> c->shift)];

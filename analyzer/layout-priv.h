@@ -1,5 +1,5 @@
 /* Internal view of a vms_layout, shared by the arch-neutral parts
- * (layout.c, walk.c) and the arch back ends (x86_64.c; arm64.c later).
+ * (layout.c, walk.c) and the arch back ends (x86_64.c, arm64.c).
  *
  * Detection does not talk to vms_dump directly: it goes through a
  * vms_layout_input, so unit tests and fuzzers can feed an in-memory
@@ -38,15 +38,20 @@ vms_error *vms_layout_detect_input(const struct vms_layout_input *in,
 
 struct vms_layout;
 
+struct vms_pt_format;
+
 /* What an architecture provides. */
 struct vms_arch_ops {
 	const char *name;
-	/* Fills values, levels, page size and regions. */
+	/* Fills values, levels, page size, walk geometry and regions. */
 	vms_error *(*detect)(struct vms_layout *l, const struct vms_detect_options *opts);
-	/* One translation from the given root. */
+	/* Its page-table entries, for the walker of walk.c (walk-priv.h). */
+	const struct vms_pt_format *format;
+	/* One translation from the given root (both: vms_walk_va). */
 	vms_error *(*walk)(struct vms_layout *l, uint64_t root, uint64_t va,
 			   struct vms_translation *out);
-	/* Enumerates leaves in [start, end] (see vms_layout_foreach_mapping). */
+	/* Enumerates leaves in [start, end] (see vms_layout_foreach_mapping;
+	 * both: vms_walk_foreach_leaf). */
 	vms_error *(*foreach_leaf)(struct vms_layout *l, uint64_t root, uint64_t start,
 				   uint64_t end, vms_mapping_fn fn, void *arg);
 	/* Optional: PA -> kernel VAs (NULL = the x86_64 rule in layout.c). */
@@ -66,12 +71,26 @@ enum vms_arm64_pte {
 	VMS_A64_PTE_LPA2,	/* 4K/16K: bits [49:PAGE_SHIFT], [9:8] -> PA[51:50] */
 };
 struct vms_arm64 {
-	unsigned int page_shift;	/* 12, 14, 16; 0 = geometry unknown */
 	unsigned int va_walk;		/* VA size the kernel tables are laid out for */
-	unsigned int top_entries;	/* entries of the top-level table */
 	enum vms_arm64_pte pte;
 	bool flipped;			/* 5.4+ layout: linear map in the lower half */
 	uint64_t page_offset_macro;	/* PAGE_OFFSET as __lm_to_phys uses it */
+};
+
+/* How walk.c walks this layout's tables, set by the arch's detect() (the
+ * entry format that does not vary is the arch's vms_pt_format).  Step i of
+ * a walk counts from the top table (0) to the page table (levels - 1). */
+struct vms_walk_geometry {
+	unsigned int page_shift;	/* VA bits below the last step; 0 = unknown */
+	unsigned int level_bits;	/* VA bits each step above it takes */
+	uint32_t top_entries;		/* entries of the top table (may be fewer) */
+	uint32_t block_steps;		/* bit i set: step i may hold blocks */
+	uint64_t root_mask;		/* root value (CR3, TTBR) -> its table */
+	/* An entry's output address: (e & oa_mask) | ((e >> oa_hi_from) &
+	 * oa_hi_mask) << oa_hi_to, the second part for 52-bit PAs whose top
+	 * bits sit elsewhere (arm64 FEAT_LPA, FEAT_LPA2). */
+	uint64_t oa_mask, oa_hi_mask;
+	unsigned int oa_hi_from, oa_hi_to;
 };
 
 /* Page-table page cache: the last table page read at each level.  Walks of
@@ -96,6 +115,7 @@ struct vms_layout {
 	unsigned int levels;
 	uint32_t page_size;
 	uint32_t table_size;		/* bytes of one page table */
+	struct vms_walk_geometry walk;	/* for walk.c */
 	struct vms_layout_slot v[VMS_LK__COUNT];
 	struct vms_region *regions;
 	size_t nregions;

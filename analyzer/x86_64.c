@@ -1,6 +1,6 @@
-/* x86_64: page-table walker and kernel layout detection.
+/* x86_64: page-table entry format and kernel layout detection.
  *
- * All x86_64 knowledge lives here: entry format, 4/5-level geometry, the
+ * All x86_64 knowledge lives here: the entry format (walked by walk.c), 4/5-level geometry, the
  * address-space map of Documentation/arch/x86/x86_64/mm.rst and the rules of
  * arch/x86/mm/kaslr.c that the detector leans on when VMCOREINFO is absent.
  */
@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "error-priv.h"
-#include "layout-priv.h"
 #include "util.h"
+#include "walk-priv.h"
 
 #define START_KERNEL_MAP UINT64_C(0xffffffff80000000)
 #define DEFAULT_TEXT UINT64_C(0xffffffff81000000)	/* __START_KERNEL, 16 MiB up */
@@ -46,29 +46,9 @@
 #define VMEMMAP_L5 UINT64_C(0xffd4000000000000)
 #define CPU_ENTRY_AREA UINT64_C(0xfffffe0000000000)		/* KASLR vaddr_end */
 
-static const char *const level_names[5] = { "pml5", "pml4", "pud", "pmd", "pte" };
-
-/* Level i of an n-level walk (0 = top): its name and VA shift. */
-static unsigned lvl_shift(unsigned levels, unsigned i)
-{
-	return 12 + 9 * (levels - 1 - i);
-}
-
-static const char *lvl_name(unsigned levels, unsigned i)
-{
-	return level_names[5 - levels + i];
-}
-
 static unsigned va_bits(const struct vms_layout *l)
 {
 	return l->levels == 5 ? 57 : 48;
-}
-
-static bool canonical(const struct vms_layout *l, uint64_t va)
-{
-	unsigned b = va_bits(l);
-	uint64_t top = va >> (b - 1);
-	return top == 0 || top == (UINT64_MAX >> (b - 1));
 }
 
 static uint64_t sme(const struct vms_layout *l)
@@ -76,15 +56,48 @@ static uint64_t sme(const struct vms_layout *l)
 	return vms_layout_known(l, VMS_LK_SME_MASK) ? vms_layout_val(l, VMS_LK_SME_MASK) : 0;
 }
 
-static uint64_t entry_addr(const struct vms_layout *l, uint64_t e)
+/* ---- the entry format, for the walker of walk.c -------------------------- */
+
+/* Called once the number of levels is known. */
+static void set_walk_geometry(struct vms_layout *l)
 {
-	return e & PTE_ADDR & ~sme(l);
+	l->walk = (struct vms_walk_geometry){
+		.page_shift = 12,
+		.level_bits = 9,
+		.top_entries = 512,
+		.block_steps = 3u << (l->levels - 3),	/* PUD (1 GiB) and PMD (2 MiB) */
+		.root_mask = PTE_ADDR & ~sme(l),
+		.oa_mask = PTE_ADDR & ~sme(l),
+	};
 }
 
-static unsigned decode_flags(uint64_t e, bool leaf, bool large)
+static vms_error *x86_check_va(const struct vms_layout *l, uint64_t root, uint64_t va)
 {
+	uint64_t top = va >> (va_bits(l) - 1);
+
+	(void)root;
+	if (top == 0 || top == (UINT64_MAX >> (va_bits(l) - 1)))
+		return NULL;
+	return vms_error_fmt(VMS_ERR_INVALID,
+			     "0x%" PRIx64 " is not canonical for %u-level paging", va, l->levels);
+}
+
+/* Entries 0-255 map the lower half, 256-511 the sign-extended upper half. */
+static size_t x86_windows(const struct vms_layout *l, uint64_t root, struct vms_walk_window w[2])
+{
+	(void)root;
+	w[0] = (struct vms_walk_window){ 0, 0, 256 };
+	w[1] = (struct vms_walk_window){ (uint64_t)0 - (UINT64_C(1) << va_bits(l)), 256, 512 };
+	return 2;
+}
+
+static void x86_attrs(uint64_t e, enum vms_desc d, bool large, struct vms_walk_step *s)
+{
+	bool leaf = d == VMS_DESC_LEAF;
 	unsigned f = 0;
 
+	if (d == VMS_DESC_RESERVED)
+		return;		/* its bits mean nothing */
 	if (e & PTE_P) f |= VMS_PTE_PRESENT;
 	if (e & PTE_RW) f |= VMS_PTE_WRITE;
 	if (e & PTE_US) f |= VMS_PTE_USER;
@@ -99,155 +112,32 @@ static unsigned decode_flags(uint64_t e, bool leaf, bool large)
 		f |= VMS_PTE_PAT;
 	if (e & PTE_G) f |= VMS_PTE_GLOBAL;
 	if (e & PTE_NX) f |= VMS_PTE_NX;
-	return f;
+	s->flags = f;
+	if (leaf)
+		s->pkey = (unsigned)(e >> 59) & 15;
 }
 
-static vms_error *x86_walk(struct vms_layout *l, uint64_t root, uint64_t va,
-			   struct vms_translation *t)
+static void x86_why_reserved(const struct vms_layout *l, unsigned i, uint64_t e, char *buf,
+			     size_t size)
 {
-	uint64_t table = root & PTE_ADDR & ~sme(l);
-	uint64_t seen[VMS_MAX_LEVELS];
-
-	memset(t, 0, sizeof(*t));
-	t->vaddr = va;
-	if (!canonical(l, va))
-		return vms_error_fmt(VMS_ERR_INVALID,
-				     "0x%" PRIx64 " is not canonical for %u-level paging", va, l->levels);
-	for (unsigned i = 0; i < l->levels; i++) {
-		unsigned shift = lvl_shift(l->levels, i);
-		const char *name = lvl_name(l->levels, i);
-		uint64_t idx = (va >> shift) & 511, e;
-		struct vms_walk_step *s = &t->steps[i];
-		bool last = i + 1 == l->levels;
-		vms_error *err;
-
-		for (unsigned k = 0; k < i; k++)
-			if (seen[k] == table)
-				return vms_error_fmt(VMS_ERR_CORRUPT,
-						     "translating 0x%" PRIx64 ": %s table at PA 0x%" PRIx64
-						     " was already visited as the %s table (page-table loop)",
-						     va, name, table, lvl_name(l->levels, k));
-		seen[i] = table;
-		if (!vms_layout_pa_in_dump(l, table, l->table_size))
-			return vms_error_fmt(VMS_ERR_CORRUPT,
-					     "translating 0x%" PRIx64 ": %s table at PA 0x%" PRIx64
-					     " is outside the dump's memory", va, name, table);
-		err = vms_walk_read_entry(l, i, table, idx, &e);
-		if (err)
-			return vms_error_prefix(err, "translating 0x%" PRIx64 ": reading %s entry at PA 0x%" PRIx64,
-						va, name, table + idx * 8);
-		s->level = name;
-		s->entry_addr = table + idx * 8;
-		s->entry = e;
-		t->nsteps = i + 1;
-		if (!(e & PTE_P)) {
-			s->flags = decode_flags(e, false, false);
-			return vms_error_fmt(VMS_ERR_UNMAPPED,
-					     "0x%" PRIx64 " is not mapped: %s entry at PA 0x%" PRIx64
-					     " is 0x%" PRIx64 " (not present)", va, name, s->entry_addr, e);
-		}
-		bool large = (e & PTE_PS) && !last;
-		if (large && shift > 30)
-			return vms_error_fmt(VMS_ERR_CORRUPT,
-					     "translating 0x%" PRIx64 ": %s entry at PA 0x%" PRIx64
-					     " = 0x%" PRIx64 " sets the reserved PS bit", va, name,
-					     s->entry_addr, e);
-		s->flags = decode_flags(e, last || large, large);
-		if (last || large)
-			s->pkey = (unsigned)(e >> 59) & 15;
-		if (last || large) {
-			uint64_t size = UINT64_C(1) << shift;
-			t->page_size = size;
-			t->paddr = (entry_addr(l, e) & ~(size - 1)) | (va & (size - 1));
-			return NULL;
-		}
-		table = entry_addr(l, e);
-	}
-	return vms_error_fmt(VMS_ERR_CORRUPT, "translating 0x%" PRIx64 ": walk fell through", va);
+	(void)l;
+	(void)i;
+	(void)e;
+	snprintf(buf, size, "sets the reserved PS bit");
 }
 
-/* ---- enumeration of leaves --------------------------------------------- */
-
-struct scan {
-	struct vms_layout *l;
-	uint64_t start, end;
-	vms_mapping_fn fn;
-	void *arg;
-	uint64_t budget;
-	uint64_t tables[VMS_MAX_LEVELS];
-	int stop;
-	bool exhausted;
+static const struct vms_pt_format x86_format = {
+	.names = { "pml5", "pml4", "pud", "pmd", "pte" },
+	.invalid = "not present",
+	/* P; above the PTE, PS makes a large page (in a PTE bit 7 is PAT). */
+	.valid = PTE_P,
+	.block_mask = PTE_PS,
+	.block_bits = PTE_PS,
+	.check_va = x86_check_va,
+	.windows = x86_windows,
+	.attrs = x86_attrs,
+	.why_reserved = x86_why_reserved,
 };
-
-static uint64_t sign_extend(const struct vms_layout *l, uint64_t va)
-{
-	unsigned b = va_bits(l);
-	if (va & (UINT64_C(1) << (b - 1)))
-		va |= ~((UINT64_C(1) << b) - 1);
-	return va;
-}
-
-static void scan_table(struct scan *s, unsigned i, uint64_t table, uint64_t base)
-{
-	struct vms_layout *l = s->l;
-	unsigned shift = lvl_shift(l->levels, i);
-	uint64_t span = UINT64_C(1) << shift;
-	bool last = i + 1 == l->levels;
-
-	/* Hostile tables can point back at an ancestor; skip such entries. */
-	for (unsigned k = 0; k < i; k++)
-		if (s->tables[k] == table)
-			return;
-	if (!vms_layout_pa_in_dump(l, table, l->table_size))
-		return;
-	s->tables[i] = table;
-	for (uint64_t idx = 0; idx < 512 && !s->stop; idx++) {
-		uint64_t lo = i == 0 ? sign_extend(l, idx << shift) : base + (idx << shift);
-		uint64_t hi = lo + span - 1, e;
-		vms_error *err;
-
-		if (hi < s->start)
-			continue;
-		if (lo > s->end)
-			break;
-		if (!s->budget--) {
-			s->exhausted = true;
-			s->stop = 1;
-			return;
-		}
-		err = vms_walk_read_entry(l, i, table, idx, &e);
-		if (err) {
-			/* An unreadable table just hides what it maps. */
-			vms_error_free(err);
-			return;
-		}
-		if (!(e & PTE_P))
-			continue;
-		if (last || (e & PTE_PS)) {
-			if (!last && shift > 30)
-				continue;	/* reserved PS: not a mapping */
-			s->stop = s->fn(lo, entry_addr(l, e) & ~(span - 1), span, s->arg);
-			continue;
-		}
-		scan_table(s, i + 1, entry_addr(l, e), lo);
-		/* The child used lower cache slots; ours is still valid. */
-	}
-}
-
-static vms_error *x86_foreach_leaf(struct vms_layout *l, uint64_t root, uint64_t start,
-				   uint64_t end, vms_mapping_fn fn, void *arg)
-{
-	struct scan s = { l, start, end, fn, arg, l->scan_budget, { 0 }, 0, false };
-
-	for (int k = 0; k < VMS_MAX_LEVELS; k++)
-		s.tables[k] = UINT64_MAX;
-	scan_table(&s, 0, root & PTE_ADDR & ~sme(l), 0);
-	if (s.exhausted)
-		return vms_error_fmt(VMS_ERR_CORRUPT,
-				     "page-table scan from root 0x%" PRIx64 " gave up after %" PRIu64
-				     " entries (tables alias each other)", root, l->scan_budget);
-	return NULL;
-}
 
 /* ---- detection helpers ------------------------------------------------- */
 
@@ -282,7 +172,7 @@ static int pgd_score_ex(struct vms_layout *l, uint64_t pa, bool need_ktext)
 		uint64_t e = vms_get64le(buf + i * 8);
 		if (!(e & PTE_P))
 			continue;
-		if ((e & PTE_PS) || !vms_layout_pa_in_dump(l, entry_addr(l, e), 4096))
+		if ((e & PTE_PS) || !vms_layout_pa_in_dump(l, vms_walk_oa(l, e), 4096))
 			return -1;
 		if (i >= 256)
 			score++;
@@ -298,12 +188,7 @@ static int pgd_score(struct vms_layout *l, uint64_t pa)
 /* The root also has to map kernel text somewhere in the image range. */
 static bool maps_ktext(struct vms_layout *l, uint64_t root, uint64_t *va, uint64_t *pa)
 {
-	bool found = false;
-	uint64_t size;
-	vms_error *err = vms_walk_lowest_mapped(l, root, START_KERNEL_MAP,
-						START_KERNEL_MAP + GIB - 1, &found, va, pa, &size);
-	vms_error_free(err);
-	return found;
+	return vms_walk_lowest(l, root, START_KERNEL_MAP, START_KERNEL_MAP + GIB - 1, va, pa, NULL);
 }
 
 /* Last resort without VMCOREINFO or CPU state: look for a page that is
@@ -374,19 +259,6 @@ static uint64_t default_vmemmap(const struct vms_layout *l, uint64_t pob)
 	return VMEMMAP_L4;
 }
 
-static bool translate(struct vms_layout *l, uint64_t va, uint64_t *pa)
-{
-	struct vms_translation t;
-	vms_error *err = vms_vtop(l, va, &t);
-
-	if (err) {
-		vms_error_free(err);
-		return false;
-	}
-	*pa = t.paddr;
-	return true;
-}
-
 static bool read_u64_virt(struct vms_layout *l, uint64_t va, uint64_t *out)
 {
 	uint8_t b[8];
@@ -426,6 +298,7 @@ static void detect_levels(struct vms_layout *l)
 		vms_layout_note(l, VMS_LK_PAGING_LEVELS, "no CR4 and no pgtable_l5_enabled: assumed 4-level");
 	}
 	l->levels = (unsigned)vms_layout_val(l, VMS_LK_PAGING_LEVELS);
+	set_walk_geometry(l);
 }
 
 struct candidate {
@@ -634,11 +507,8 @@ static struct candidate page_offset_from_tables(struct vms_layout *l, uint64_t l
 	uint64_t root = vms_layout_val(l, VMS_LK_PGT_ROOT), start = lo;
 
 	for (int tries = 0; tries < 64 && start <= hi; tries++) {
-		bool found;
 		uint64_t va, pa, size, base;
-		vms_error *err = vms_walk_lowest_mapped(l, root, start, hi, &found, &va, &pa, &size);
-		vms_error_free(err);
-		if (!found)
+		if (!vms_walk_lowest(l, root, start, hi, &va, &pa, &size))
 			break;
 		base = va - pa;
 		if (pa <= va && !(base & (GIB - 1)) && base >= lo) {
@@ -666,8 +536,8 @@ static void detect_page_offset(struct vms_layout *l)
 		static const uint64_t old[] = { PAGE_OFFSET_L4_ANCIENT, PAGE_OFFSET_L4_2611 };
 		for (unsigned i = 0; i < 2 && l->levels == 4 && (!l->osver || l->osver < 0x02061b) &&
 				     !c[1].have; i++)
-			if (translate(l, old[i], &pa) && pa == 0 && translate(l, old[i] + 0x200000, &pa) &&
-			    pa == 0x200000) {
+			if (vms_walk_translates(l, old[i], &pa) && pa == 0 &&
+			    vms_walk_translates(l, old[i] + 0x200000, &pa) && pa == 0x200000) {
 				c[1].have = true;
 				c[1].value = old[i];
 				c[1].src = VMS_SRC_PAGE_TABLES;
@@ -687,7 +557,7 @@ static void detect_page_offset(struct vms_layout *l)
 
 	/* mem_section's value is a direct-map pointer since 4.15. */
 	if (have_root && vms_layout_vmci_hex(l, "SYMBOL(mem_section)", &ms) && ms < START_KERNEL_MAP &&
-	    translate(l, ms, &pa)) {
+	    vms_walk_translates(l, ms, &pa)) {
 		uint64_t base = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE);
 		if (ms - pa == base) {
 			vms_layout_note(l, VMS_LK_PAGE_OFFSET_BASE, "SYMBOL(mem_section) translates consistently");
@@ -719,14 +589,13 @@ static void detect_vmalloc(struct vms_layout *l)
 	uint64_t v, root = vms_layout_val(l, VMS_LK_PGT_ROOT);
 	uint64_t pob = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE);
 	bool found = false;
-	uint64_t va = 0, pa, size, tab = 0;
+	uint64_t va = 0, pa, tab = 0;
 
 	if (vms_layout_known(l, VMS_LK_PGT_ROOT)) {
 		/* The first vmalloc area is normally at VMALLOC_START: the lowest
 		 * mapped address past the end of RAM in the direct map. */
 		uint64_t from = pob + ((vms_layout_max_pa(l) + GIB - 1) & ~(GIB - 1)) + GIB;
-		vms_error_free(vms_walk_lowest_mapped(l, root, from, CPU_ENTRY_AREA - 1, &found, &va,
-						      &pa, &size));
+		found = vms_walk_lowest(l, root, from, CPU_ENTRY_AREA - 1, &va, &pa, NULL);
 		if (found)
 			tab = va & ~(GIB - 1);
 	}
@@ -782,14 +651,13 @@ static bool vmemmap_from_mem_section(struct vms_layout *l, uint64_t *out)
 static void detect_vmemmap(struct vms_layout *l)
 {
 	uint64_t pob = vms_layout_val(l, VMS_LK_PAGE_OFFSET_BASE);
-	uint64_t v = 0, root = vms_layout_val(l, VMS_LK_PGT_ROOT), tab = 0, va = 0, pa, size;
+	uint64_t v = 0, root = vms_layout_val(l, VMS_LK_PGT_ROOT), tab = 0, va = 0, pa;
 	bool found = false;
 
 	if (vms_layout_known(l, VMS_LK_PGT_ROOT) && vms_layout_known(l, VMS_LK_VMALLOC_BASE)) {
 		uint64_t from = vms_layout_val(l, VMS_LK_VMALLOC_BASE) +
 				(l->levels == 5 ? 12800 * TIB : 32 * TIB);
-		vms_error_free(vms_walk_lowest_mapped(l, root, from, CPU_ENTRY_AREA - 1, &found, &va,
-						      &pa, &size));
+		found = vms_walk_lowest(l, root, from, CPU_ENTRY_AREA - 1, &va, &pa, NULL);
 		if (found)
 			tab = va & ~(GIB - 1);
 	}
@@ -942,6 +810,7 @@ static vms_error *x86_detect(struct vms_layout *l, const struct vms_detect_optio
 const struct vms_arch_ops vms_arch_x86_64 = {
 	.name = "x86_64",
 	.detect = x86_detect,
-	.walk = x86_walk,
-	.foreach_leaf = x86_foreach_leaf,
+	.format = &x86_format,
+	.walk = vms_walk_va,
+	.foreach_leaf = vms_walk_foreach_leaf,
 };

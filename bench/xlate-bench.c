@@ -71,6 +71,7 @@ static void die(const char *what, vms_error *err)
 /* Mapped runs of one region, with running byte totals for sampling. */
 struct cat {
 	const char *region;
+	const char *alias;	/* arm64's name for the same mapping */
 	unsigned weight;	/* percent of the list */
 	struct { uint64_t va, size, cum; } *runs;
 	size_t n, cap;
@@ -194,18 +195,19 @@ int main(int argc, char **argv)
 	if ((err = vms_layout_detect(d, NULL, &l)))
 		die(path, err);
 	struct cat cats[] = {
-		{ "direct-map", 30, NULL, 0, 0, 0, 0, 0 },
-		{ "vmalloc", 20, NULL, 0, 0, 0, 0, 0 },
-		{ "vmemmap", 15, NULL, 0, 0, 0, 0, 0 },
-		{ "kernel-text", 15, NULL, 0, 0, 0, 0, 0 },
-		{ "modules", 10, NULL, 0, 0, 0, 0, 0 },
+		{ "direct-map", "linear-map", 30, NULL, 0, 0, 0, 0, 0 },
+		{ "vmalloc", NULL, 20, NULL, 0, 0, 0, 0, 0 },
+		{ "vmemmap", NULL, 15, NULL, 0, 0, 0, 0, 0 },
+		{ "kernel-text", "kernel-image", 15, NULL, 0, 0, 0, 0, 0 },
+		{ "modules", NULL, 10, NULL, 0, 0, 0, 0, 0 },
 	};
 	const size_t ncats = sizeof(cats) / sizeof(cats[0]);
 	unsigned unmapped_weight = 10;
 	for (size_t c = 0; c < ncats; c++) {
 		for (size_t i = 0; i < vms_layout_nregions(l); i++) {
 			const struct vms_region *r = vms_layout_region(l, i);
-			if (strcmp(r->name, cats[c].region))
+			if (strcmp(r->name, cats[c].region) &&
+			    (!cats[c].alias || strcmp(r->name, cats[c].alias)))
 				continue;
 			cats[c].lo = r->start;
 			cats[c].hi = r->end;

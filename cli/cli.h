@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <vmscope/vmscope.h>
+#include <vmscope/symbols.h>
 
 /* Options every command that opens a dump understands. */
 struct cli_common {
@@ -53,6 +54,14 @@ vms_error *cli_open(char **paths, size_t n, const struct cli_common *c, vms_dump
 
 /* Parses an address: hex, with or without 0x (as crash does). */
 bool cli_parse_addr(const char *s, uint64_t *out);
+/* An address argument of a command that takes kernel virtual addresses:
+ * a hex number as cli_parse_addr() reads it, else a symbol with an
+ * optional hex offset (jiffies, init_task+0x10, _end-8), looked up in
+ * *symtab, which is loaded from the dump's kallsyms on first need (and
+ * freed by the caller).  A name made only of hex digits is read as a
+ * number; write NAME+0 for the symbol. */
+vms_error *cli_resolve_addr(vms_layout *layout, vms_symtab **symtab, const char *s,
+			    uint64_t *out);
 /* Parses a count or length: decimal, or hex with 0x. */
 bool cli_parse_size(const char *s, uint64_t *out);
 

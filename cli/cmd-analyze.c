@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <vmscope/analyzer.h>
+#include <vmscope/symbols.h>
 #include "cli.h"
 #include "cmd-sym.h"
 #include "json.h"
@@ -31,14 +32,21 @@ struct an_cmd {
 	struct cli_common c;
 	bool have_pgd, all, zero, raw, have_virt, verify;
 	uint64_t pgd, virt;
-	const char *vmlinux, *system_map;	/* for layout --verify */
+	const char *vmlinux, *system_map;	/* layout --verify; symbols for vtop, region */
 	char **files;		/* dump files */
 	size_t nfiles;
 	char **args;		/* what follows them */
 	size_t nargs;
 	vms_dump *dump;
 	vms_layout *layout;
+	vms_symtab *symtab;	/* loaded when an argument names a symbol */
 };
+
+/* The commands whose addresses may be symbols (virtual addresses). */
+static bool takes_symbols(const struct an_cmd *a)
+{
+	return !strcmp(a->name, "vtop") || !strcmp(a->name, "region");
+}
 
 static bool is_file(const char *s)
 {
@@ -94,8 +102,8 @@ static int an_parse(struct an_cmd *a, int argc, char **argv)
 			break;
 		case OPT_VMLINUX:
 		case OPT_SYSMAP:
-			if (strcmp(a->name, "layout"))
-				return cli_usage(a->name, "--vmlinux and --system-map are for layout --verify");
+			if (strcmp(a->name, "layout") && !takes_symbols(a))
+				return cli_usage(a->name, "--vmlinux and --system-map are for layout --verify, vtop and region");
 			if (opt == OPT_VMLINUX)
 				a->vmlinux = optarg;
 			else
@@ -141,18 +149,43 @@ static int an_open(struct an_cmd *a)
 
 static void an_close(struct an_cmd *a)
 {
+	vms_symtab_free(a->symtab);
 	vms_layout_free(a->layout);
 	vms_dump_close(a->dump);
 }
 
+/* Numbers are parsed before the dump is opened (a usage error should not
+ * wait for it); symbols, for the commands that take virtual addresses,
+ * after (pass 1 leaves them for pass 2). */
 static bool parse_addrs(struct an_cmd *a, uint64_t *out)
 {
 	for (size_t i = 0; i < a->nargs; i++)
-		if (!cli_parse_addr(a->args[i], &out[i])) {
+		if (!cli_parse_addr(a->args[i], &out[i]) && !takes_symbols(a)) {
 			cli_usage(a->name, "bad address '%s'", a->args[i]);
 			return false;
 		}
 	return true;
+}
+
+static int resolve_symbols(struct an_cmd *a, uint64_t *out)
+{
+	for (size_t i = 0; i < a->nargs; i++) {
+		vms_error *err;
+
+		if (cli_parse_addr(a->args[i], &out[i]))
+			continue;
+		if (!a->symtab && (a->vmlinux || a->system_map)) {
+			struct vms_symtab_options so = VMS_SYMTAB_OPTIONS_INIT;
+
+			so.vmlinux = a->vmlinux;
+			so.system_map = a->system_map;
+			if ((err = vms_symtab_open(a->layout, &so, &a->symtab)))
+				return cli_fail(err);
+		}
+		if ((err = cli_resolve_addr(a->layout, &a->symtab, a->args[i], &out[i])))
+			return cli_fail(err);
+	}
+	return -1;
 }
 
 /* Common prologue: parse, require addresses, open.  Returns -1 to go on. */
@@ -174,6 +207,8 @@ static int an_start(struct an_cmd *a, int argc, char **argv, bool need_addrs, ui
 		return CLI_EXIT_USAGE;
 	}
 	rc = an_open(a);
+	if (rc < 0 && takes_symbols(a) && (rc = resolve_symbols(a, *addrs)) >= 0)
+		an_close(a);
 	if (rc >= 0)
 		free(*addrs);
 	return rc;
@@ -310,9 +345,13 @@ static const char vtop_help[] =
 	"Usage: vmscope vtop [OPTIONS] DUMP... ADDR...\n"
 	"Translate kernel virtual addresses (hex, 0x optional) to physical ones by\n"
 	"walking the page tables; show each level's entry address, raw value and\n"
-	"flags, the page size and the region.\n\n"
+	"flags, the page size and the region.  An ADDR may also be a symbol with an\n"
+	"optional hex offset: jiffies, init_task+0x10, _end-8 (a name made only of\n"
+	"hex digits reads as a number: write NAME+0).\n\n"
 	"Options:\n"
 	"      --pgd PADDR        walk from this top-level table (a process's PGD)\n"
+	"      --vmlinux FILE, --system-map FILE\n"
+	"                         look symbols up there (default: kallsyms in the dump)\n"
 	CLI_COMMON_HELP
 	"Exit status: 0 when every address translated, 1 otherwise.\n";
 
@@ -522,8 +561,12 @@ int vms_cmd_ptov(int argc, char **argv)
 
 static const char region_help[] =
 	"Usage: vmscope region [OPTIONS] DUMP... ADDR...\n"
-	"Name the region of the kernel address space each virtual address is in.\n\n"
-	"Options:\n" CLI_COMMON_HELP;
+	"Name the region of the kernel address space each virtual address is in.\n"
+	"An ADDR is hex (0x optional) or SYMBOL[+-HEX], as for vtop.\n\n"
+	"Options:\n"
+	"      --vmlinux FILE, --system-map FILE\n"
+	"                         look symbols up there (default: kallsyms in the dump)\n"
+	CLI_COMMON_HELP;
 
 int vms_cmd_region(int argc, char **argv)
 {

@@ -216,8 +216,9 @@ static void dc_close(struct dc_cmd *d)
 
 static const char decode_help[] =
 	"Usage: vmscope decode [OPTIONS] DUMP... ADDR...\n"
-	"Say what is at each kernel virtual address: classify it by region (see\n"
-	"'vmscope region') and hand it to the plugin that decodes that region:\n"
+	"Say what is at each kernel virtual address (hex, or SYMBOL[+-HEX] as for\n"
+	"vtop): classify it by region (see 'vmscope region') and hand it to the\n"
+	"plugin that decodes that region:\n"
 	"  vmemmap       the struct page: flags, counts, mapping, compound, state\n"
 	"  direct-map    physical address, pfn, its struct page, whether the dump has it\n"
 	"  vmalloc       the vmalloc area holding it: start, size, flags, caller\n"
@@ -256,16 +257,27 @@ int vms_cmd_decode(int argc, char **argv)
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
+	bool named = false;	/* an address given as SYMBOL[+-HEX] */
 	for (size_t i = 0; i < d.nargs; i++) {
 		bool ok = d.by_pfn ? cli_parse_size(d.args[i], &addrs[i])
 				   : cli_parse_addr(d.args[i], &addrs[i]);
-		if (!ok) {
-			rc = cli_usage("decode", "bad %s '%s'", d.by_pfn ? "pfn" : "address", d.args[i]);
+		if (!ok && d.by_pfn) {
+			rc = cli_usage("decode", "bad pfn '%s'", d.args[i]);
+			goto out;
+		}
+		named |= !ok;
+	}
+	if ((rc = dc_load_plugins(&d)) >= 0 || (rc = dc_open(&d, named)) >= 0)
+		goto out;
+	for (size_t i = 0; named && i < d.nargs; i++) {
+		vms_error *err;
+
+		if (!cli_parse_addr(d.args[i], &addrs[i]) &&
+		    (err = cli_resolve_addr(d.layout, &d.symtab, d.args[i], &addrs[i]))) {
+			rc = cli_fail(err);
 			goto out;
 		}
 	}
-	if ((rc = dc_load_plugins(&d)) >= 0 || (rc = dc_open(&d, false)) >= 0)
-		goto out;
 
 	vms_out_array_begin(d.out, "results");
 	for (size_t i = 0; i < d.nargs; i++) {
@@ -450,7 +462,10 @@ static const char dmesg_help[] =
 	"\"[seconds.micros] text\"; continuation lines of a message are printed\n"
 	"as they were logged.\n\n"
 	"Options:\n"
-	"      --level            prefix each line with its level <0>..<7> (with facility)\n"
+	"      --level, --raw     prefix each line with <N>, N = facility * 8 + level\n"
+	"      --no-time          leave out the timestamps\n"
+	"      --caller           the caller id after the time: [T<pid>] or [C<cpu>]\n"
+	"      --dict             the record's SUBSYSTEM= and DEVICE= on lines after it\n"
 	PLUGIN_HELP CLI_COMMON_HELP;
 
 int vms_cmd_dmesg(int argc, char **argv)
@@ -470,7 +485,9 @@ int vms_cmd_dmesg(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	for (int i = 0; i < argc; i++) {
-		if (i && (!strcmp(argv[i], "--level") || !strcmp(argv[i], "--raw")))
+		if (i && (!strcmp(argv[i], "--level") || !strcmp(argv[i], "--raw") ||
+			  !strcmp(argv[i], "--no-time") || !strcmp(argv[i], "--caller") ||
+			  !strcmp(argv[i], "--dict")))
 			rest[nrest++] = argv[i];
 		else
 			own[nown++] = argv[i];

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vmscope/symbols.h>
+
 #include "cli.h"
 
 void cli_error(const char *fmt, ...)
@@ -98,6 +100,39 @@ bool cli_parse_addr(const char *s, uint64_t *out)
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		return false;
 	return parse_u64(s, 16, out);
+}
+
+vms_error *cli_resolve_addr(vms_layout *layout, vms_symtab **symtab, const char *s,
+			    uint64_t *out)
+{
+	const struct vms_symbol *sym;
+	const char *op = s + strcspn(s, "+-");
+	uint64_t off = 0;
+	char *name;
+	vms_error *err;
+
+	if (cli_parse_addr(s, out))
+		return NULL;
+	if (*op && (op == s || !cli_parse_addr(op + 1, &off)))
+		return vms_error_create(VMS_ERR_INVALID,
+					"'%s' is neither a hex address nor SYMBOL[+-HEX]", s);
+	if (!*symtab && (err = vms_symtab_open(layout, NULL, symtab))) {
+		vms_error *e = vms_error_create(vms_error_code(err),
+						"'%s' is not a hex address, and there are no symbols to look it up: %s",
+						s, vms_error_message(err));
+		vms_error_free(err);
+		return e;
+	}
+	if (!(name = strndup(s, (size_t)(op - s))))
+		return vms_error_create(VMS_ERR_NOMEM, "out of memory");
+	sym = vms_symbol_by_name(*symtab, name);
+	free(name);
+	if (!sym)
+		return vms_error_create(VMS_ERR_NOT_FOUND,
+					"'%.*s' is not a hex address or a known symbol (symbols from %s)",
+					(int)(op - s), s, vms_symtab_source_name(vms_symtab_source(*symtab)));
+	*out = *op == '-' ? sym->addr - off : sym->addr + off;
+	return NULL;
 }
 
 bool cli_parse_size(const char *s, uint64_t *out)

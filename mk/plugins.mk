@@ -9,7 +9,8 @@ AM_CPPFLAGS += -DVMS_PLUGIN_DIR='"$(vmsplugindir)"'
 libvmscope_la_SOURCES += plugins/host.c
 vmscopeinclude_HEADERS += include/vmscope/plugin.h
 vmscope_SOURCES += cli/cmd-decode.c cli/cmd-decode.h
-dist_man_MANS += doc/vmscope-decode.1 doc/vmscope-plugins.1 doc/vmscope-dmesg.1
+dist_man_MANS += doc/vmscope-decode.1 doc/vmscope-plugins.1 doc/vmscope-dmesg.1 \
+	doc/vmscope-run.1
 
 # Built-in plugins see only the public headers: no private shortcuts.
 PLUGIN_CPPFLAGS = -D_GNU_SOURCE -I$(top_srcdir)/include

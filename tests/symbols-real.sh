@@ -40,6 +40,32 @@ PY
 		tap_is "$name/$f: sym ADDR = symbol+0 ($3 addresses)" "$4" "$3"
 	done
 	tap_ok "$name: layout --verify" "$VMSCOPE" layout --verify "$b/elf-paging.vmcore"
+	# vtop and region take SYMBOL[+-HEX] for an address.
+	out=$(python3 - "$b/truth.json" "$VMSCOPE" "$b/elf-paging.vmcore" <<'PY'
+import json, subprocess, sys
+truth = json.load(open(sys.argv[1]))['kallsyms']
+# Names that are not all hex digits (those read as numbers), a spread of them.
+names = [n for n in sorted(truth) if not all(c in '0123456789abcdefABCDEF' for c in n)][::7][:12]
+args, want = [], []
+for i, n in enumerate(names):
+    off = (i * 0x18) % 0x100
+    args.append('%s+0x%x' % (n, off) if i % 3 else ('%s-%x' % (n, off) if off else n + '+0'))
+    want.append((int(truth[n], 16) + (off if i % 3 else -off)) % (1 << 64))
+r = subprocess.run([sys.argv[2], 'vtop', '--json', sys.argv[3]] + args, capture_output=True, text=True)
+got = [int(t['vaddr'], 16) for t in json.loads(r.stdout)['translations']] if r.stdout else []
+r2 = subprocess.run([sys.argv[2], 'region', '--json', sys.argv[3]] + args, capture_output=True, text=True)
+print(len(args), sum(a == b for a, b in zip(got, want)), r2.returncode, ' '.join(args)[:200])
+PY
+)
+	set -- $out
+	tap_is "$name: vtop SYMBOL[+-HEX] = guest /proc/kallsyms + offset ($1 names)" "$2" "$1"
+	tap_is "$name: region SYMBOL[+-HEX] exits 0" "$3" 0
+	err=$("$VMSCOPE" vtop "$b/elf-paging.vmcore" no_such_symbol_xyz+0x10 2>&1)
+	tap_is "$name: vtop of an unknown symbol exits 1" "$?" 1
+	case $err in
+	*"'no_such_symbol_xyz' is not a hex address or a known symbol"*) tap_ok "$name: ... and says so" true ;;
+	*) tap_ok "$name: ... and says so (got: $err)" false ;;
+	esac
 done
 [ $found = 1 ] || tap_skip "real dumps" "none with VMCOREINFO and truth under $R"
 tap_done

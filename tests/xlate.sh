@@ -1,13 +1,15 @@
 #!/bin/sh
-# `vmscope xlate` on the real x86_64 dumps: its answers must be vtop's, in
+# `vmscope xlate` on the real x86_64 and arm64 dumps: its answers must be vtop's, in
 # input order, in every format; bad lines get their own error and never stop
 # the stream; -j 1 and -j 2 write the same bytes.  TAP.
 #
-# For each x86_64 boot in ~/.cache/vmscope/real/v1/boots (or $VMS_REAL_BOOTS),
+# For each boot in ~/.cache/vmscope/real/v1/boots (or $VMS_REAL_BOOTS),
 # on its paging ELF and its makedumpfile zlib kdump:
 #   - an address list from `vmscope layout --json`: the first, last and
 #     random addresses of the direct map, vmalloc, vmemmap, kernel text and
-#     modules (mapped and not), non-canonical ones, 0x-prefixed, upper-case
+#     modules (mapped and not), every page of the first 8 MiB of vmalloc
+#     and modules (mapped pages next to guard pages: the translator's
+#     per-page leaf tables, failures included), non-canonical ones, 0x-prefixed, upper-case
 #     and blank-padded ones, plus garbage, blank and overlong lines;
 #   - tsv, csv and jsonl output parsed back and compared, line by line, with
 #     `vmscope vtop --json` on the same addresses (PA, page size, region,
@@ -15,7 +17,7 @@
 #   - 20,000 lines (several chunks) with -j 1 and -j 2: identical bytes;
 #   - the exit status: 1 when a line failed, 0 when none did;
 #   - --from pa/pfn/page and --to va/pfn/page/region against ptov/pfn2page.
-# Skips with the reason when there are no real x86_64 dumps.
+# Skips with the reason when there are no real dumps.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/tap.sh"
@@ -23,9 +25,9 @@ VMSCOPE=${VMSCOPE:-./vmscope}
 BOOTS=${VMS_REAL_BOOTS:-$HOME/.cache/vmscope/real/v1/boots}
 PY=${PYTHON:-python3}
 
-set -- "$BOOTS"/x86_64-*
+set -- "$BOOTS"/x86_64-* "$BOOTS"/arm64-*
 if [ ! -d "$1" ]; then
-	echo "1..0 # SKIP no real x86_64 dumps in $BOOTS (tests/real/make-real-dumps.sh makes them)"
+	echo "1..0 # SKIP no real dumps in $BOOTS (tests/real/make-real-dumps.sh makes them)"
 	exit 0
 fi
 if ! command -v "$PY" >/dev/null 2>&1; then
@@ -46,10 +48,12 @@ rnd = random.Random(6)
 lines = []
 for r in lay["regions"]:
     if r["name"] not in ("direct-map", "vmalloc", "vmemmap", "kernel-text", "modules",
-                         "cpu-entry-area", "fixmap"):
+                         "cpu-entry-area", "fixmap", "linear-map", "kernel-image"):
         continue
     s, e = int(r["start"], 16), int(r["end"], 16)
     picks = [s, e, s + 0x1000, s + 0x200000 - 1]
+    if r["name"] in ("vmalloc", "modules"):
+        picks += [s + 0x1000 * i + rnd.randrange(0, 0x1000) for i in range(min(2048, (e - s + 1) >> 12))]
     picks += [s + rnd.randrange(0, min(e - s, 1 << 30)) for _ in range(25)]
     picks += [s + rnd.randrange(0, e - s) for _ in range(10)]
     for a in picks:
@@ -140,7 +144,12 @@ EOF
 
 for boot in "$@"; do
 	b=$(basename "$boot")
-	for f in elf-paging.vmcore mdf-zlib.kdump; do
+	# makedumpfile cannot convert arm64 dumps here; QEMU's own kdump then.
+	case $b in
+	arm64-*) second=kdump-zlib.flat ;;
+	*) second=mdf-zlib.kdump ;;
+	esac
+	for f in elf-paging.vmcore $second; do
 		dump=$boot/$f
 		if [ ! -f "$dump" ]; then
 			tap_skip "$b/$f" "not made"
@@ -208,7 +217,8 @@ for l in open(sys.argv[1], newline="").read().split("\n")[:-1]:
 		got=$(printf '%d\n' "$pa" | "$VMSCOPE" xlate --from pa --to pa --decimal --no-header "$dump" | cut -f2)
 		tap_is "$b/$f: --decimal" "$got" "$pa"
 		got=$(echo "$direct" | "$VMSCOPE" xlate --to region --no-header "$dump")
-		tap_is "$b/$f: --to region" "$got" "$direct	direct-map	"
+		case $b in arm64-*) lin=linear-map ;; *) lin=direct-map ;; esac
+		tap_is "$b/$f: --to region" "$got" "$direct	$lin	"
 	done
 done
 tap_done
