@@ -531,9 +531,9 @@ static uint64_t kasan_size_from_tables(struct vms_layout *l, unsigned va)
 			       ? (unsigned)vms_layout_val(l, VMS_LK_VA_BITS_ACTUAL) : va;
 	uint64_t end = neg_pow2(va_min(l, va) - 1), pa;
 
-	if (vab < 36 || vab > 52 || !translate(l, end - 8, &pa))
+	if (vab < 36 || vab > 52 || !vms_walk_translates(l, end - 8, &pa))
 		return 0;
-	if (translate(l, end - (UINT64_C(1) << (vab - 4)) - 8, &pa))
+	if (vms_walk_translates(l, end - (UINT64_C(1) << (vab - 4)) - 8, &pa))
 		return UINT64_C(1) << (vab - 3);
 	return UINT64_C(1) << (vab - 4);
 }
