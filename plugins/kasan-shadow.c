@@ -20,7 +20,8 @@
  *    on arm64 (kasan_arm64_offset()); cross-checked against the page tables.
  *
  * `vmscope decode DUMP SHADOW-ADDR` says which granule a shadow byte covers
- * and what its value means; `vmscope run kasan-shadow DUMP [ADDR...]` goes
+ * and what its value means (with --summary, counts shadow bytes by value);
+ * `vmscope run kasan-shadow DUMP [ADDR...]` goes
  * from addresses to their shadow bytes, and with --state ADDR prints KASAN's
  * own "Memory state around the buggy address" view, as its reports do. */
 #include <inttypes.h>
