@@ -285,6 +285,9 @@ static void formula_map(const struct vms_layout *l, unsigned va, uint64_t kasan_
 		uint64_t vmsize;
 		m->page_offset = neg_pow2(va);
 		m->page_end = neg_pow2(vmin - 1);
+		/* 5.11+ ends the shadow there and shortens the linear map */
+		if (v >= 0x050b00)
+			m->page_end -= kasan_size;
 		m->kasan_start = m->page_end;
 		m->kasan_end = m->page_end + kasan_size;
 		m->bpf_start = m->kasan_end;
@@ -516,13 +519,34 @@ static bool scan_for_root(struct vms_layout *l, unsigned only_ps, unsigned only_
 	return found;
 }
 
+/* 5.11+ puts the KASAN shadow right below _PAGE_END(VA_BITS_MIN) and
+ * lowers PAGE_END, the image stays put: the page tables tell.  KASAN maps
+ * the top of its shadow (the shadow of vmalloc and the fixmap, backed by
+ * its zero page), which no linear map reaches; generic's shadow, twice
+ * sw-tags', is also mapped just below where sw-tags' would start (the
+ * shadow of [PAGE_END, MODULES_VADDR); arch/arm64/mm/kasan_init.c). */
+static uint64_t kasan_size_from_tables(struct vms_layout *l, unsigned va)
+{
+	unsigned vab = vms_layout_known(l, VMS_LK_VA_BITS_ACTUAL)
+			       ? (unsigned)vms_layout_val(l, VMS_LK_VA_BITS_ACTUAL) : va;
+	uint64_t end = neg_pow2(va_min(l, va) - 1), pa;
+
+	if (vab < 36 || vab > 52 || !vms_walk_translates(l, end - 8, &pa))
+		return 0;
+	if (vms_walk_translates(l, end - (UINT64_C(1) << (vab - 4)) - 8, &pa))
+		return UINT64_C(1) << (vab - 3);
+	return UINT64_C(1) << (vab - 4);
+}
+
 /* The image position gives MODULES_END = KIMAGE_VADDR, hence the KASAN
- * shadow's size when there is one. */
+ * shadow's size when there is one (5.4 to 5.10). */
 static uint64_t kasan_size_from_image(struct vms_layout *l, unsigned va)
 {
 	struct a64_map m;
 	uint64_t text, off;
 
+	if (l->arm64.flipped && (!l->osver || l->osver >= 0x050b00))
+		return kasan_size_from_tables(l, va);
 	if (!vms_layout_vmci_hex(l, "SYMBOL(_stext)", &text) || !vms_layout_known(l, VMS_LK_KASLR_OFFSET))
 		return 0;
 	off = vms_layout_val(l, VMS_LK_KASLR_OFFSET);
@@ -559,6 +583,13 @@ static void detect_ranges(struct vms_layout *l, struct a64_map *m)
 	uint64_t v;
 
 	formula_map(l, va, kasan_size_from_image(l, va), m);
+	if (l->arm64.flipped && m->kasan_end > m->kasan_start &&
+	    m->page_end != vms_layout_val(l, VMS_LK_PAGE_END)) {
+		vms_layout_set(l, VMS_LK_PAGE_END, m->page_end, VMS_SRC_PAGE_TABLES);
+		vms_layout_note(l, VMS_LK_PAGE_END, "the KASAN shadow (0x%" PRIx64 " bytes, mapped in "
+				"the page tables) takes the top of the linear range (5.11+)",
+				m->kasan_end - m->kasan_start);
+	}
 	for (size_t i = 0; i < sizeof(five18) / sizeof(five18[0]); i++) {
 		uint64_t *slot = (uint64_t *)((char *)m + five18[i].off), formula = *slot;
 		if (vnum(l, five18[i].key, &v)) {

@@ -57,6 +57,21 @@ fi
 end kpageflags
 sec dmesg; dmesg; end dmesg
 
+# KASAN bench (tests/real/make-kasan-dumps.sh): one KASAN report, provoked
+# through LKDTM, lands on the console between markers; the kernel goes on.
+if grep -q 'vmscope.kasan=' /proc/cmdline; then
+	kt=$(sed -n 's/.*vmscope\.kasan=\([A-Z_]*\).*/\1/p' /proc/cmdline)
+	mount -t debugfs debugfs /sys/kernel/debug
+	sec kasan_kallsyms
+	grep -E ' (kasan_early_shadow_page|__asan_load8|__hwasan_load8_noabort|kasan_flag_enabled|_stext|_text)$' /proc/kallsyms
+	end kasan_kallsyms
+	sec kasan
+	echo 7 >/proc/sys/kernel/printk
+	echo "$kt" >/sys/kernel/debug/provoke-crash/DIRECT
+	echo 1 >/proc/sys/kernel/printk
+	end kasan
+fi
+
 if grep -q 'vmscope.panic=1' /proc/cmdline; then
 	echo "@@VMSCOPE-PANICKING"
 	echo 7 >/proc/sys/kernel/printk

@@ -12,6 +12,7 @@
 #   VMSCOPE_REAL_REFRESH=1 re-resolve the newest kernel packages
 #   VMSCOPE_REAL_BOOT_TIMEOUT  seconds to wait for a guest report (default 240)
 #   VMSCOPE_REAL_NO_INSTALL=1  do not apt-get install missing tools
+#   VMSCOPE_REAL_FETCH_ONLY=busybox-arm64  only fetch the arm64 busybox, print its path
 set -euo pipefail
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
 
@@ -418,6 +419,12 @@ main() {
 	exec 8>"$CACHE/.generate.lock"
 	flock -w 3600 8 || die "another make-real-dumps.sh holds $CACHE/.generate.lock"
 	rm -rf "$CACHE"/tmp.* "$OUT"/.tmp-*
+	# tests/real/make-kasan-dumps.sh borrows the arm64 busybox from here
+	if [ "${VMSCOPE_REAL_FETCH_ONLY:-}" = busybox-arm64 ]; then
+		fetch_busybox_arm64
+		echo "$CACHE/busybox-arm64/busybox"
+		return 0
+	fi
 	resolve_kernels
 	log "kernels: $PKG_X86 $PKG_A61 $PKG_A612"
 	local c need_x86=0 need_a61=0 need_a612=0
