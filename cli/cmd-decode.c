@@ -274,13 +274,15 @@ static const char decode_help[] =
 	"  vmemmap       the struct page: flags, counts, mapping, compound, state\n"
 	"  direct-map    physical address, pfn, its struct page, whether the dump has it\n"
 	"  vmalloc       the vmalloc area holding it: start, size, flags, caller\n"
-	"  kasan-shadow  the address a shadow byte covers, and the byte's meaning\n"
+	"  kasan-shadow  the granule a shadow byte covers, the byte's meaning, KASAN's\n"
+	"                mode and shadow offset (and how each was found)\n"
 	"  kernel-text, modules  symbol+offset (kallsyms in the dump, or --vmlinux/--system-map)\n\n"
 	"Options:\n"
 	"      --pfn              the arguments are page frame numbers (decoded as struct pages)\n"
 	"      --summary          summarise instead: for vmemmap, count pages by state over\n"
 	"                         --count pages from ADDR (default: every pfn of the dump);\n"
-	"                         for vmalloc, list every area\n"
+	"                         for vmalloc, list every area; for kasan-shadow, count\n"
+	"                         shadow bytes by value\n"
 	"      --count=N          how many items --summary covers\n"
 	SYMBOL_HELP PLUGIN_HELP CLI_COMMON_HELP;
 
