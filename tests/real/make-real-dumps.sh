@@ -41,7 +41,10 @@ cleanup() {
 		kill "$p" 2>/dev/null || true
 	done
 	for p in "${QEMU_PIDS[@]}"; do
-		timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null || true
+		# p is timeout(1); a QEMU stuck in a dump may outlive it, so
+		# its child gets the KILL too.
+		timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null ||
+			{ pkill -KILL -P "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; } || true
 	done
 	for p in "${TMP_DIRS[@]}"; do
 		rm -rf "$p"
@@ -285,7 +288,9 @@ boot_one() {
 	log "$name: booting $kver (${cpu}, ${mem} MiB)"
 	local t_boot
 	t_boot=$(date +%s)
-	timeout $((BOOT_TIMEOUT + QMP_TIMEOUT * 4)) "${qemu[@]}" >"$dir/qemu.out" 2>&1 &
+	# Without the lock descriptors (8: ours, 9: real-ensure.sh's): a QEMU
+	# that outlived us must not keep the cache locked.
+	timeout -k 10 $((BOOT_TIMEOUT + QMP_TIMEOUT * 4)) "${qemu[@]}" >"$dir/qemu.out" 2>&1 8>&- 9>&- &
 	local qpid=$!
 	QEMU_PIDS+=("$qpid")
 	# wait for the guest's report (and, for the panic config, the end of the panic)
