@@ -489,8 +489,8 @@ bool vms_layout_find_banner(struct vms_layout *l, uint64_t lo, uint64_t hi, uint
 		memcpy(l->osrelease, release, strlen(release) + 1);
 		vms_layout_set(l, VMS_LK_KERNEL_VERSION, l->osver, VMS_SRC_MEMORY);
 		vms_layout_note(l, VMS_LK_KERNEL_VERSION, "release \"%s\" from the linux_banner at "
-				"0x%" PRIx64 " in a %s mapping of the kernel image", release, hit,
-				in_text ? "executable (not yet protected)" : "non-executable");
+				"0x%" PRIx64 " in %s mapping of the kernel image", release, hit,
+				in_text ? "an executable (not yet protected)" : "a non-executable");
 		/* The banner without its "\n\0", for the remark. */
 		text[hit_len - 2] = '\0';
 		vms_layout_remarkf(l, "linux_banner at 0x%" PRIx64 ": %s", hit, text);
