@@ -926,8 +926,11 @@ static void detect_image_and_kaslr(struct vms_layout *l, const struct a64_map *m
 		    *img_lo >= m->kimage_vaddr) {
 			vms_layout_set(l, VMS_LK_KASLR_OFFSET, (*img_lo - m->kimage_vaddr) & ~(2 * MIB - 1),
 				       VMS_SRC_PAGE_TABLES);
-			vms_layout_note(l, VMS_LK_KASLR_OFFSET, "start of the image mapping minus "
-					"KIMAGE_VADDR 0x%" PRIx64, m->kimage_vaddr);
+			vms_layout_note(l, VMS_LK_KASLR_OFFSET, "start of the image mapping 0x%" PRIx64
+					" minus KIMAGE_VADDR 0x%" PRIx64 " of %u.%u (%s), rounded down to "
+					"2 MiB", *img_lo, m->kimage_vaddr, l->osver >> 16,
+					(l->osver >> 8) & 255,
+					vms_value_source_name(l->v[VMS_LK_KERNEL_VERSION].pub.source));
 		}
 	}
 	if (!vms_layout_known(l, VMS_LK_KASLR_OFFSET))
@@ -970,9 +973,34 @@ static vms_error *build_regions(struct vms_layout *l, const struct a64_map *m, u
 	return err ? err : vms_layout_regions_finish(l);
 }
 
+/* Without OSRELEASE: the linux_banner in the kernel image (found through
+ * the root and kimage_voffset) gives the version the memory.h formulas
+ * need. */
+static void detect_version(struct vms_layout *l, uint64_t *banner_va)
+{
+	uint64_t lo, hi, other;
+
+	if (l->osver)
+		return;
+	if (vms_layout_known(l, VMS_LK_PGT_ROOT) && vms_layout_known(l, VMS_LK_KIMAGE_VOFFSET)) {
+		find_image(l, 0, &lo, &hi, &other);
+		if (hi && vms_layout_find_banner(l, lo, hi - 1, vms_layout_val(l, VMS_LK_KIMAGE_VOFFSET),
+						 banner_va)) {
+			if ((l->osver >= 0x050400) != l->arm64.flipped)
+				vms_layout_remarkf(l, "the banner's version %u.%u and the page tables' "
+						   "%s layout disagree", l->osver >> 16,
+						   (l->osver >> 8) & 255,
+						   l->arm64.flipped ? "5.4+ (flipped)" : "pre-5.4");
+			return;
+		}
+	}
+	vms_layout_remarkf(l, "kernel version unknown: no OSRELEASE, and no linux_banner found in "
+			   "the kernel image's mapping");
+}
+
 static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_options *opts)
 {
-	uint64_t v, ps = 0, va = 0, t1sz, pa_bits = 0, img_lo, img_hi, other_below;
+	uint64_t v, ps = 0, va = 0, t1sz, pa_bits = 0, img_lo, img_hi, other_below, banner_va = 0;
 	unsigned va_act, walk_va;
 	bool from_scan = false, root_scanned = false;
 	struct a64_map m;
@@ -1100,6 +1128,7 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 	if (!vms_layout_known(l, VMS_LK_PGT_ROOT))
 		vms_layout_remarkf(l, "no page-table root: no SYMBOL(swapper_pg_dir) with kimage_voffset, "
 				   "and no plausible table found in memory; translation is unavailable");
+	detect_version(l, &banner_va);
 
 	detect_phys_offset(l);
 	if (!vms_layout_known(l, VMS_LK_PHYS_OFFSET))
@@ -1153,6 +1182,19 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 			vms_layout_note(l, VMS_LK_KASLR_OFFSET, "but the image mapping starts at 0x%" PRIx64
 					", not near KIMAGE_VADDR + offset = 0x%" PRIx64, img_lo, text);
 		}
+		if (banner_va && have_text) {
+			/* The banner found by the version search is rodata: it
+			 * must lie inside [_text, _end) as placed by the offset. */
+			if (banner_va >= text && banner_va < img_hi) {
+				vms_layout_note(l, VMS_LK_KASLR_OFFSET, "the linux_banner (0x%" PRIx64
+						") lies in [_text, _end)", banner_va);
+			} else {
+				l->v[VMS_LK_KASLR_OFFSET].pub.conflict = true;
+				vms_layout_note(l, VMS_LK_KASLR_OFFSET, "but the linux_banner 0x%" PRIx64
+						" is outside [_text 0x%" PRIx64 ", _end 0x%" PRIx64 ")",
+						banner_va, text, img_hi);
+			}
+		}
 		vms_layout_set(l, VMS_LK_KERNEL_IMAGE_SIZE, img_hi - from, VMS_SRC_PAGE_TABLES);
 		vms_layout_note(l, VMS_LK_KERNEL_IMAGE_SIZE, "%s 0x%" PRIx64 " to _end 0x%" PRIx64
 				": the runs mapped at kimage_voffset, across unmapped holes (the "
@@ -1163,10 +1205,14 @@ static vms_error *a64_detect(struct vms_layout *l, const struct vms_detect_optio
 					"0x%" PRIx64 ": vmalloc maps pages in the unmapped image header",
 					img_lo);
 	}
-	if (from_scan)
+	if (from_scan && !l->osver)
 		vms_layout_remarkf(l, "without VMCOREINFO the kernel version, KASLR offset, KASAN and "
 				   "the 5.18+ ranges are unknown: module, vmalloc and vmemmap bounds "
 				   "are the newest kernel's formulas");
+	else if (from_scan)
+		vms_layout_remarkf(l, "without VMCOREINFO KASAN and the 5.18+ ranges are unknown: "
+				   "module, vmalloc and vmemmap bounds are the memory.h formulas of %u.%u",
+				   l->osver >> 16, (l->osver >> 8) & 255);
 	return build_regions(l, &m, img_lo, img_hi);
 }
 
@@ -1209,6 +1255,7 @@ static const char *a64_key_label(enum vms_layout_key k)
 	case VMS_LK_MODULES_VADDR: return "modules_vaddr";
 	case VMS_LK_PAGE_END: return "page_end";
 	case VMS_LK_KERNELPACMASK: return "kernelpacmask";
+	case VMS_LK_KERNEL_VERSION: return "kernel_version";
 	default: return NULL;	/* phys_base, sme_mask; levels and VA sizes are plain */
 	}
 }

@@ -125,8 +125,10 @@ struct vms_layout {
 	/* Upper bound of entries a foreach may inspect (hostile tables can
 	 * alias one table everywhere and make a scan astronomically long). */
 	uint64_t scan_budget;
-	/* Kernel version from OSRELEASE as 0xMMmmpp, 0 = unknown. */
+	/* Kernel version from OSRELEASE (or the banner) as 0xMMmmpp, 0 =
+	 * unknown, and the release string ("" = unknown). */
 	uint32_t osver;
+	char osrelease[65];	/* __NEW_UTS_LEN + 1 */
 	struct vms_arm64 arm64;		/* arm64 only */
 };
 
@@ -159,6 +161,21 @@ uint64_t vms_layout_max_pa(const struct vms_layout *l);
 vms_error *vms_layout_add_region(struct vms_layout *l, const char *name, uint64_t start,
 				 uint64_t end);
 vms_error *vms_layout_regions_finish(struct vms_layout *l);
+
+/* The kernel version without VMCOREINFO (layout.c).  linux_banner is
+ * "Linux version " UTS_RELEASE " (" BY@HOST ") (" COMPILER ") " UTS_VERSION
+ * "\n" as a C string in the image's rodata.  vms_banner_match() returns the
+ * length of the banner at p (NUL included) if p[0..avail) starts with one,
+ * copying the release to release[rsize]; else 0.  Copies of the text
+ * elsewhere (the printk buffer keeps it without "\n\0") do not match. */
+#define VMS_BANNER_MAX 512
+size_t vms_banner_match(const char *p, size_t avail, char *release, size_t rsize);
+/* Searches the mappings of [lo, hi] whose VA - PA is image_off (the kernel
+ * image: kimage_voffset, or __START_KERNEL_map - phys_base), read-only ones
+ * (rodata) first, for the banner; on success sets l->osver, l->osrelease
+ * and VMS_LK_KERNEL_VERSION, stores the banner's VA and returns true. */
+bool vms_layout_find_banner(struct vms_layout *l, uint64_t lo, uint64_t hi, uint64_t image_off,
+			    uint64_t *banner_va);
 
 /* walk.c */
 vms_error *vms_walk_cache_init(struct vms_walk_cache *c, uint32_t table_size);

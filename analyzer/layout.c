@@ -20,6 +20,7 @@ static const char *const source_names[] = {
 	[VMS_SRC_DEFAULT] = "default",
 	[VMS_SRC_HEADER] = "header",
 	[VMS_SRC_OPTION] = "option",
+	[VMS_SRC_MEMORY] = "memory",
 };
 
 const char *vms_value_source_name(enum vms_value_source src)
@@ -48,6 +49,7 @@ static const char *const key_names[VMS_LK__COUNT] = {
 	[VMS_LK_VA_BITS] = "va_bits",
 	[VMS_LK_VA_BITS_ACTUAL] = "va_bits_actual",
 	[VMS_LK_KERNELPACMASK] = "kernelpacmask",
+	[VMS_LK_KERNEL_VERSION] = "kernel_version",
 };
 
 const char *vms_layout_key_name(enum vms_layout_key key)
@@ -61,7 +63,7 @@ const char *vms_layout_key_label(const vms_layout *l, enum vms_layout_key key)
 		return NULL;
 	if (l->ops && l->ops->key_label)
 		return l->ops->key_label(key);
-	return key <= VMS_LK_STRUCT_PAGE_SIZE ? key_names[key] : NULL;
+	return key <= VMS_LK_STRUCT_PAGE_SIZE || key == VMS_LK_KERNEL_VERSION ? key_names[key] : NULL;
 }
 
 void vms_layout_set(struct vms_layout *l, enum vms_layout_key k, uint64_t value,
@@ -304,7 +306,7 @@ const struct vms_region *vms_region_of(const vms_layout *l, uint64_t va)
 	return NULL;
 }
 
-/* ---- construction ----------------------------------------------------- */
+/* ---- the kernel version ------------------------------------------------ */
 
 static uint32_t parse_osrelease(const char *s)
 {
@@ -316,6 +318,192 @@ static uint32_t parse_osrelease(const char *s)
 		return 0;
 	return a << 16 | b << 8 | (c > 255 ? 255 : c);
 }
+
+/* Locale-free character classes: the banner is ASCII. */
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_release_char(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+	       c == '-' || c == '_' || c == '+' || c == '~';
+}
+
+size_t vms_banner_match(const char *p, size_t avail, char *release, size_t rsize)
+{
+	static const char prefix[] = "Linux version ";
+	size_t i = sizeof(prefix) - 1, rel = i, n;
+	bool hash = false;
+
+	if (avail > VMS_BANNER_MAX)
+		avail = VMS_BANNER_MAX;
+	if (avail < i || memcmp(p, prefix, i))
+		return 0;
+	/* UTS_RELEASE: "MAJOR.MINOR" then release characters, at most 64. */
+	while (i < avail && is_release_char(p[i]))
+		i++;
+	n = i - rel;
+	if (!n || n > 64 || n >= rsize || !is_digit(p[rel]))
+		return 0;
+	{
+		size_t k = rel;
+		while (k < i && is_digit(p[k]))
+			k++;
+		if (k + 1 >= i || p[k] != '.' || !is_digit(p[k + 1]))
+			return 0;
+	}
+	if (i + 2 > avail || p[i] != ' ' || p[i + 1] != '(')
+		return 0;
+	/* Printable ASCII up to the newline, with UTS_VERSION's " #<digit>"
+	 * (format strings like "Linux version %s" have neither). */
+	for (i += 2; i < avail && p[i] != '\n'; i++) {
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return 0;
+		if (p[i] == '#' && p[i - 1] == ' ' && i + 1 < avail && is_digit(p[i + 1]))
+			hash = true;
+	}
+	/* The constant ends "\n\0"; the log buffer's copy has neither. */
+	if (!hash || i + 1 >= avail || p[i + 1] != '\0')
+		return 0;
+	memcpy(release, p + rel, n);
+	release[n] = '\0';
+	return i + 2;
+}
+
+struct image_leaves {
+	struct { uint64_t va, pa, size; } *v;
+	size_t n, cap;
+	uint64_t off;		/* VA - PA of the image */
+	bool full;
+};
+
+/* Bounds the list: a 1 GiB image in 4 KiB pages. */
+#define MAX_IMAGE_LEAVES (UINT64_C(1) << 18)
+
+static int collect_leaf(uint64_t va, uint64_t pa, uint64_t size, void *arg)
+{
+	struct image_leaves *il = arg;
+
+	if (va - pa != il->off)
+		return 0;
+	if (il->n == il->cap) {
+		size_t cap = il->cap ? 2 * il->cap : 256;
+		void *t;
+		if (cap > MAX_IMAGE_LEAVES || !(t = realloc(il->v, cap * sizeof(*il->v)))) {
+			il->full = true;
+			return 1;
+		}
+		il->v = t;
+		il->cap = cap;
+	}
+	il->v[il->n].va = va;
+	il->v[il->n].pa = pa;
+	il->v[il->n].size = size;
+	il->n++;
+	return 0;
+}
+
+#define BANNER_CHUNK (UINT64_C(1) << 20)
+
+/* Searches one physically contiguous run in 1 MiB chunks that overlap by
+ * VMS_BANNER_MAX, so a banner across a chunk boundary is still whole. */
+static bool search_run(struct vms_layout *l, uint64_t va, uint64_t pa, uint64_t size, char *buf,
+		       char *release, size_t rsize, uint64_t *hit, size_t *hit_len, char *text)
+{
+	for (uint64_t off = 0; off < size; off += BANNER_CHUNK) {
+		uint64_t len = size - off < BANNER_CHUNK + VMS_BANNER_MAX ? size - off
+									   : BANNER_CHUNK + VMS_BANNER_MAX;
+		uint64_t starts = len < BANNER_CHUNK ? len : BANNER_CHUNK;
+		const char *p = buf, *end = buf + len;
+		vms_error *err = l->in.read_phys(l->in.ctx, pa + off, buf, (size_t)len, VMS_READ_ZERO_FILL);
+
+		if (err) {
+			vms_error_free(err);
+			continue;
+		}
+		while ((p = memmem(p, (size_t)(end - p), "Linux version ", 14)) &&
+		       (uint64_t)(p - buf) < starts) {
+			size_t n = vms_banner_match(p, (size_t)(end - p), release, rsize);
+			if (n) {
+				*hit = va + off + (uint64_t)(p - buf);
+				*hit_len = n;
+				memcpy(text, p, n);
+				return true;
+			}
+			p++;
+		}
+	}
+	return false;
+}
+
+bool vms_layout_find_banner(struct vms_layout *l, uint64_t lo, uint64_t hi, uint64_t image_off,
+			    uint64_t *banner_va)
+{
+	struct image_leaves il = { NULL, 0, 0, image_off, false };
+	uint64_t saved = l->scan_budget, root = vms_layout_val(l, VMS_LK_PGT_ROOT), hit = 0;
+	char release[65], text[VMS_BANNER_MAX];
+	size_t hit_len = 0;
+	bool found = false, *nx = NULL, in_text = false;
+	char *buf = NULL;
+
+	if (!vms_layout_known(l, VMS_LK_PGT_ROOT) || hi < lo)
+		return false;
+	l->scan_budget = 1u << 22;
+	vms_error_free(l->ops->foreach_leaf(l, root, lo, hi, collect_leaf, &il));
+	l->scan_budget = saved;
+	nx = il.n ? calloc(il.n, sizeof(*nx)) : NULL;
+	buf = malloc(BANNER_CHUNK + VMS_BANNER_MAX);
+	if (!nx || !buf)
+		goto out;
+	/* linux_banner is rodata: mapped non-executable once the kernel
+	 * protects its image, so those mappings go first; text (most of the
+	 * image) is searched only if that fails (a crash before
+	 * mark_rodata_ro, say). */
+	for (size_t i = 0; i < il.n; i++) {
+		struct vms_translation t;
+		vms_error *err = l->ops->walk(l, root, il.v[i].va, &t);
+		nx[i] = !err && t.nsteps && (t.steps[t.nsteps - 1].flags & VMS_PTE_NX);
+		vms_error_free(err);
+	}
+	for (int pass = 0; pass < 2 && !found; pass++) {
+		for (size_t i = 0; i < il.n && !found;) {
+			/* A run: leaves contiguous in VA and PA, alike in NX. */
+			size_t j = i + 1;
+			uint64_t size = il.v[i].size;
+			while (j < il.n && nx[j] == nx[i] && il.v[j].va == il.v[i].va + size &&
+			       il.v[j].pa == il.v[i].pa + size)
+				size += il.v[j++].size;
+			if (nx[i] == (pass == 0))
+				found = search_run(l, il.v[i].va, il.v[i].pa, size, buf, release,
+						   sizeof(release), &hit, &hit_len, text);
+			in_text = pass == 1;
+			i = j;
+		}
+	}
+	if (found && !parse_osrelease(release))
+		found = false;
+	if (found) {
+		l->osver = parse_osrelease(release);
+		memcpy(l->osrelease, release, strlen(release) + 1);
+		vms_layout_set(l, VMS_LK_KERNEL_VERSION, l->osver, VMS_SRC_MEMORY);
+		vms_layout_note(l, VMS_LK_KERNEL_VERSION, "release \"%s\" from the linux_banner at "
+				"0x%" PRIx64 " in %s mapping of the kernel image", release, hit,
+				in_text ? "an executable (not yet protected)" : "a non-executable");
+		/* The banner without its "\n\0", for the remark. */
+		text[hit_len - 2] = '\0';
+		vms_layout_remarkf(l, "linux_banner at 0x%" PRIx64 ": %s", hit, text);
+		*banner_va = hit;
+	}
+out:
+	free(buf);
+	free(nx);
+	free(il.v);
+	return found;
+}
+
+/* ---- construction ----------------------------------------------------- */
 
 vms_error *vms_layout_detect_input(const struct vms_layout_input *in,
 				   const struct vms_detect_options *opts,
@@ -362,6 +550,16 @@ vms_error *vms_layout_detect_input(const struct vms_layout_input *in,
 		return err;
 	}
 	l->osver = parse_osrelease(vms_layout_vmci(l, "OSRELEASE"));
+	if (l->osver) {
+		const char *rel = vms_layout_vmci(l, "OSRELEASE");
+		size_t n = 0;
+		while (n < sizeof(l->osrelease) - 1 && is_release_char(rel[n]))
+			n++;
+		memcpy(l->osrelease, rel, n);
+		l->osrelease[n] = '\0';
+		vms_layout_set(l, VMS_LK_KERNEL_VERSION, l->osver, VMS_SRC_VMCOREINFO);
+		vms_layout_note(l, VMS_LK_KERNEL_VERSION, "release \"%s\" (OSRELEASE)", l->osrelease);
+	}
 	err = l->ops->detect(l, opts);
 	if (err) {
 		vms_layout_free(l);
@@ -411,6 +609,11 @@ void vms_layout_free(vms_layout *l)
 	for (size_t i = 0; i < l->nremarks; i++)
 		free(l->remarks[i]);
 	free(l);
+}
+
+const char *vms_layout_osrelease(const vms_layout *l)
+{
+	return l->osrelease[0] ? l->osrelease : NULL;
 }
 
 enum vms_arch vms_layout_arch(const vms_layout *l)

@@ -731,6 +731,33 @@ static vms_error *build_regions(struct vms_layout *l)
 	return err ? err : vms_layout_regions_finish(l);
 }
 
+/* Without OSRELEASE: the linux_banner in the kernel-text mapping (VA - PA
+ * = __START_KERNEL_map - phys_base) gives the version. */
+static void detect_version(struct vms_layout *l)
+{
+	uint64_t bva = 0;
+
+	if (l->osver)
+		return;
+	if (!vms_layout_known(l, VMS_LK_PGT_ROOT) || !vms_layout_known(l, VMS_LK_PHYS_BASE) ||
+	    !vms_layout_find_banner(l, START_KERNEL_MAP, START_KERNEL_MAP + GIB - 1,
+				    START_KERNEL_MAP - vms_layout_val(l, VMS_LK_PHYS_BASE), &bva)) {
+		vms_layout_remarkf(l, "kernel version unknown: no OSRELEASE, and no linux_banner found "
+				   "in the kernel-text mapping");
+		return;
+	}
+	/* rodata follows text: the banner lies above _text. */
+	if (vms_layout_known(l, VMS_LK_KASLR_OFFSET)) {
+		uint64_t text = DEFAULT_TEXT + vms_layout_val(l, VMS_LK_KASLR_OFFSET);
+		if (bva > text)
+			vms_layout_note(l, VMS_LK_KASLR_OFFSET, "the linux_banner (0x%" PRIx64 ") lies "
+					"above _text", bva);
+		else
+			vms_layout_note(l, VMS_LK_KASLR_OFFSET, "but the linux_banner 0x%" PRIx64 " lies "
+					"below _text 0x%" PRIx64, bva, text);
+	}
+}
+
 static vms_error *x86_detect(struct vms_layout *l, const struct vms_detect_options *opts)
 {
 	static const char *const pb_what[] = { "VMCOREINFO", "the PT_LOAD headers", "the page tables",
@@ -781,6 +808,8 @@ static vms_error *x86_detect(struct vms_layout *l, const struct vms_detect_optio
 					hexs(b, vms_layout_val(l, VMS_LK_PHYS_BASE)));
 		}
 	}
+
+	detect_version(l);
 
 	if (vms_layout_vmci_num(l, "NUMBER(KERNEL_IMAGE_SIZE)", &v) && v && v <= GIB) {
 		vms_layout_set(l, VMS_LK_KERNEL_IMAGE_SIZE, v, VMS_SRC_VMCOREINFO);

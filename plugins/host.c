@@ -466,6 +466,9 @@ static vms_error *lookup(vms_plugin_ctx *ctx, const char *key, const char **valu
 
 	if ((*value = vms_dump_vmcoreinfo_get(ctx->dump, key)))
 		return NULL;
+	/* The layout found the release in the kernel's linux_banner. */
+	if (!strcmp(key, "OSRELEASE") && ctx->layout && (*value = vms_layout_osrelease(ctx->layout)))
+		return NULL;
 	if (ctx->symtab && vms_symtab_vmlinux(ctx->symtab))
 		return derive(ctx, key, value);
 	if (!vms_dump_vmcoreinfo(ctx->dump, &len) || !len)

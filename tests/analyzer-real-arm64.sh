@@ -10,7 +10,10 @@
 #    vmemmap_start;
 #  - with --no-vmcoreinfo the ELF files must still give the page size, the
 #    runtime VA size, the linear map (page_offset and the linear offset
-#    PA - VA) and kimage_voffset, and must report kaslr_offset as unknown;
+#    PA - VA) and kimage_voffset; the kernel release from the linux_banner
+#    must be truth's kernel_release (and the banner end with uname's
+#    version), and the KASLR offset truth's (so KIMAGE_VADDR + offset is
+#    kallsyms' _text where the guest's kallsyms has it);
 #    QEMU's kdump files, whose header names no machine, must fail with a
 #    clear message instead of guessing;
 #  - the kernel-image region and kernel_image_size must match /proc/kcore's
@@ -43,7 +46,7 @@ ls "$CACHE"/v1/boots/arm64-*/truth.json >/dev/null 2>&1 ||
 	missing "python3 kdumpfile/addrxlat bindings are missing"
 
 exec /usr/bin/python3 - "$VMSCOPE" "$CACHE" "$NADDR" <<'EOF'
-import glob, json, os, random, subprocess, sys
+import glob, json, os, random, re, subprocess, sys
 import kdumpfile, addrxlat
 
 vmscope, cache, naddr = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -116,6 +119,10 @@ for tpath in boots:
                     if want is not None and got[k] != want:
                         bad.append("%s %s (%s), truth 0x%x" % (k, None if got[k] is None else hex(got[k]),
                                                               src[k], want))
+                kver = lay.get("kernel_version") or {}
+                if kver.get("source") != "vmcoreinfo" or \
+                   'release "%s"' % t.get("kernel_release") not in kver.get("note", ""):
+                    bad.append("kernel_version %s" % kver)
                 tap(not bad, "%s: layout equals truth.json (page size %s, VA %s/%s, %d values)" %
                     (tag, lay.get("page_size"), lay.get("va_bits"), lay.get("va_bits_actual"), len(KEYS)),
                     "; ".join(bad))
@@ -135,12 +142,30 @@ for tpath in boots:
                 lin = None if got["phys_offset"] is None else (got["phys_offset"] - got["page_offset"]) & M64
                 if truth_lin is not None and lin != truth_lin:
                     bad.append("linear offset %s, truth 0x%x" % (None if lin is None else hex(lin), truth_lin))
-                if got["kaslr_offset"] is not None:
-                    bad.append("kaslr_offset claimed known (%s)" % src["kaslr_offset"])
-                tap(not bad, "%s: page size, VA size, linear map and kimage_voffset found; "
-                    "kaslr_offset reported unknown" % tag, "; ".join(bad))
-                tap(any("unknown" in r for r in lay.get("remarks", [])),
-                    "%s: remarks say what is unknown" % tag, lay.get("remarks"))
+                tap(not bad, "%s: page size, VA size, linear map and kimage_voffset found" % tag,
+                    "; ".join(bad))
+                # The version from the linux_banner, against the guest's uname.
+                kver = lay.get("kernel_version") or {}
+                m = re.search(r'release "([^"]+)"', kver.get("note", ""))
+                rel = m.group(1) if m else None
+                uts = " ".join(t.get("uname", "").split()[3:-2])	# "#1 SMP Debian ... (date)"
+                banner = [r for r in lay.get("remarks", []) if r.startswith("linux_banner at ")]
+                tap(kver.get("source") == "memory" and rel == t.get("kernel_release") and
+                    len(banner) == 1 and banner[0].endswith(") " + uts) and
+                    "Linux version %s (" % rel in banner[0],
+                    "%s: kernel release %s from the linux_banner (truth %s)" % (tag, rel, t.get("kernel_release")),
+                    "%s; %s; uname version '%s'" % (kver, banner, uts))
+                want = hx(tval(t, "kaslr_offset"))
+                ktext = hx(t.get("kallsyms", {}).get("_text"))
+                text = None if got["kaslr_offset"] is None else (hx(t["kimage_vaddr_default"]) + got["kaslr_offset"]) & M64
+                tap(got["kaslr_offset"] == want and src["kaslr_offset"] == "page_tables" and
+                    (ktext is None or text == ktext) and
+                    not (lay.get("kaslr_offset") or {}).get("conflict", True),
+                    "%s: kaslr_offset %s equals truth 0x%x; _text %s%s" %
+                    (tag, None if got["kaslr_offset"] is None else hex(got["kaslr_offset"]), want,
+                     None if text is None else hex(text),
+                     " = kallsyms" if ktext is not None else " (guest kallsyms has no _text)"),
+                    lay.get("kaslr_offset"))
 
     # vtop against addrxlat on the first ELF file.
     elf = next((f for f in files if f.startswith("elf")), None)

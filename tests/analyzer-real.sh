@@ -10,6 +10,9 @@
 #   - `vmscope layout --json`, with and without VMCOREINFO, must give the
 #     truth's phys_base, kaslr_offset, page_offset_base, vmalloc_base,
 #     vmemmap_base and paging levels;
+#   - the kernel release: VMCOREINFO's OSRELEASE, and without VMCOREINFO
+#     the one in the linux_banner vmscope finds in the kernel-text mapping,
+#     must be truth's kernel_release, the banner ending in uname's version;
 #   - `vmscope vtop` of >= VMS_REAL_NADDR (10,000) random mapped kernel
 #     addresses (direct map, kernel image, vmemmap, vmalloc, modules,
 #     cpu-entry area) must give addrxlat's answer, and addresses addrxlat
@@ -36,7 +39,7 @@ if [ ! -x "$XLATE_LKDF" ]; then
 fi
 
 exec /usr/bin/python3 - "$VMSCOPE" "$boots" "$NADDR" "$XLATE_LKDF" <<'EOF'
-import glob, json, os, random, struct, subprocess, sys, time
+import glob, json, os, random, re, struct, subprocess, sys, time
 
 vmscope, boots, naddr, xlate_lkdf = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 nunmapped = max(500, naddr // 10)
@@ -257,6 +260,18 @@ for tpath in truths:
             if lay.get("arch") != "x86_64":
                 bad.append("arch %s" % lay.get("arch"))
             tap(not bad, tag, bad)
+            # The release: OSRELEASE, else the linux_banner in memory.
+            kver = lay.get("kernel_version") or {}
+            m = re.search(r'release "([^"]+)"', kver.get("note", ""))
+            rel = m.group(1) if m else None
+            want_src = "memory" if novmci or not t.get("has_vmcoreinfo", True) else "vmcoreinfo"
+            uts = " ".join(t.get("uname", "").split()[3:-2])	# "#1 SMP ... (date)"
+            banner = [r for r in lay.get("remarks", []) if r.startswith("linux_banner at ")]
+            tap(kver.get("source") == want_src and rel == t.get("kernel_release") and
+                (want_src == "vmcoreinfo" or (len(banner) == 1 and banner[0].endswith(") " + uts))),
+                "%s: kernel release %s from %s (truth %s)" % (tag, rel, kver.get("source"),
+                                                             t.get("kernel_release")),
+                ["%s" % kver, "banner remarks %s, uname version '%s'" % (banner, uts)])
 
     # ---- vtop against addrxlat and the guest's /proc/kcore
     # /proc/kcore's linear segments (direct map over RAM, kernel image)

@@ -53,9 +53,10 @@ enum vms_value_source {
 	VMS_SRC_DEFAULT,	/* the documented default of the kernel version */
 	VMS_SRC_HEADER,		/* the dump file's header (kdump sub-header) */
 	VMS_SRC_OPTION,		/* given by the caller */
+	VMS_SRC_MEMORY,		/* found in memory (the kernel's linux_banner) */
 };
 /* "none", "vmcoreinfo", "pt_load", "cpu_state", "page_tables", "symbol",
- * "default", "header", "option" */
+ * "default", "header", "option", "memory" */
 VMS_EXPORT const char *vms_value_source_name(enum vms_value_source src);
 
 /* The values a layout holds.  Not every arch has every value. */
@@ -79,6 +80,9 @@ enum vms_layout_key {
 	VMS_LK_VA_BITS,		/* CONFIG_ARM64_VA_BITS */
 	VMS_LK_VA_BITS_ACTUAL,	/* 64 - TCR_EL1.T1SZ */
 	VMS_LK_KERNELPACMASK,
+	/* Both: the kernel version as (major << 16 | minor << 8 | patch), like
+	 * LINUX_VERSION_CODE; vms_layout_osrelease() gives the full string. */
+	VMS_LK_KERNEL_VERSION,
 	VMS_LK__COUNT
 };
 /* "pgt_root", "phys_base", "kaslr_offset", "page_offset_base", ... */
@@ -112,6 +116,9 @@ VMS_EXPORT uint32_t vms_layout_page_size(const vms_layout *layout);
 /* Never NULL for a key below VMS_LK__COUNT; check ->known. */
 VMS_EXPORT const struct vms_layout_value *vms_layout_get(const vms_layout *layout,
 					      enum vms_layout_key key);
+/* The kernel release ("6.1.0-57-arm64"): VMCOREINFO's OSRELEASE, else the
+ * one in the linux_banner found in the kernel image; NULL when unknown. */
+VMS_EXPORT const char *vms_layout_osrelease(const vms_layout *layout);
 /* Free-text remarks the detector made (one line each), e.g. why a fallback
  * was used.  Returns NULL past the end. */
 VMS_EXPORT const char *vms_layout_remark(const vms_layout *layout, size_t i);
