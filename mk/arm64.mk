@@ -25,3 +25,9 @@ tests_fuzz_fuzz_walk_arm64_CFLAGS = $(AM_CFLAGS) $(A64_FUZZ_LINK)
 tests_fuzz_fuzz_walk_arm64_LDFLAGS = $(AM_LDFLAGS) $(A64_FUZZ_LINK)
 tests_fuzz_fuzz_walk_arm64_LDADD = libvmscope-internal.la
 endif
+
+# The kernel banner matcher and search (layout without VMCOREINFO).
+check_PROGRAMS += tests/test-analyzer-banner
+tests_test_analyzer_banner_SOURCES = tests/test-analyzer-banner.c
+tests_test_analyzer_banner_LDADD = libvmscope-internal.la
+TESTS += tests/test-analyzer-banner
