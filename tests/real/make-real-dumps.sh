@@ -334,7 +334,8 @@ mdf_report() {
 # BDIR lacks (all of them for a new boot), in a work folder beside it, then
 # moves the outputs in and merges the rows of conversions.tsv.  Existing
 # files are never rewritten, so a cached boot gains files while tests read
-# it.  Sets CONV_FAILS (failures this run) and CONV_MADE (files added).
+# it.  Sets CONV_FAILS (failures this run) and CONV_MADE (files or rows
+# added or replaced: truth.json is then out of date).
 convert_boot() {
 	local bdir=$1 arch=$2 vmci=$3 conv=$4 label=$5
 	local work fixed=.elf-paging-phdr64.vmcore fixopt="" have_fixed=0
@@ -444,6 +445,7 @@ convert_boot() {
 		# new rows replace the old rows of the same names
 		awk -F'\t' 'NR == FNR { n[$1] = 1; next } !($1 in n)' "$new" "$bdir/conversions.tsv" 2>/dev/null >"$work/tsv"
 		cat "$new" >>"$work/tsv"
+		CONV_MADE=$((CONV_MADE + 1))
 		chmod 644 "$work/tsv"
 		mv -f "$work/tsv" "$bdir/conversions.tsv"
 	fi
