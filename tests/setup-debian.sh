@@ -6,7 +6,7 @@
 set -eu
 BUILD="gcc make autoconf automake libtool pkg-config libkdumpfile-dev libdwarf-dev
 zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev"
-TEST="qemu-system-x86 qemu-system-arm busybox-static makedumpfile python3-libkdumpfile
+TEST="qemu-system-x86 qemu-system-arm qemu-user busybox-static makedumpfile python3-libkdumpfile
 python3-drgn xz-utils cpio clang"
 want=$BUILD
 [ "${1:-}" = --test ] && want="$BUILD $TEST"

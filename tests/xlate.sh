@@ -144,11 +144,10 @@ EOF
 
 for boot in "$@"; do
 	b=$(basename "$boot")
-	# makedumpfile cannot convert arm64 dumps here; QEMU's own kdump then.
-	case $b in
-	arm64-*) second=kdump-zlib.flat ;;
-	*) second=mdf-zlib.kdump ;;
-	esac
+	# makedumpfile's kdump; QEMU's own where makedumpfile 1.7.2 cannot
+	# convert (arm64 16K pages with 52-bit VA)
+	second=mdf-zlib.kdump
+	[ -f "$boot/$second" ] || case $b in arm64-*) second=kdump-zlib.flat ;; esac
 	for f in elf-paging.vmcore $second; do
 		dump=$boot/$f
 		if [ ! -f "$dump" ]; then

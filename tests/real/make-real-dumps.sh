@@ -58,7 +58,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 # ------------------------------------------------------------------ tools
-HOST_PKGS="qemu-system-x86 qemu-system-arm busybox-static makedumpfile python3-libkdumpfile python3-drgn xz-utils cpio"
+HOST_PKGS="qemu-system-x86 qemu-system-arm qemu-user busybox-static makedumpfile python3-libkdumpfile python3-drgn xz-utils cpio binutils"
 ensure_host_packages() {
 	local missing="" p
 	for p in $HOST_PKGS; do
@@ -181,6 +181,55 @@ fetch_busybox_arm64() {
 	rm -rf "$tmp"
 }
 
+# Debian's makedumpfile understands only the host's architecture, so arm64
+# dumps are converted by Debian's arm64 makedumpfile run under qemu-user
+# (qemu-aarch64 -L SYSROOT, no binfmt).  The sysroot holds the package and
+# its library dependencies, fetched through the private arm64 apt state.
+MDF_ARM64=$CACHE/makedumpfile-arm64
+fetch_mdf_arm64() {
+	local tmp pkgs="" queue="makedumpfile" p d lib missing=""
+	[ -e "$MDF_ARM64/.complete" ] && return 0
+	command -v qemu-aarch64 >/dev/null || die "qemu-aarch64 (qemu-user) is not installed"
+	log "fetching makedumpfile and its libraries (arm64)"
+	[ -d "$ARM_APT/lists" ] || arm_apt_update
+	# Depends and Pre-Depends, recursively (first alternative); perl only
+	# serves makedumpfile-R.pl, which is not used
+	while [ -n "$queue" ]; do
+		p=${queue%% *}; queue=${queue#"$p"}; queue=${queue# }
+		case " $pkgs " in *" $p "*) continue ;; esac
+		case $p in perl*) continue ;; esac
+		pkgs="$pkgs $p"
+		# shellcheck disable=SC2046
+		d=$(apt-cache $(arm_apt_opts) show --no-all-versions "$p" 2>/dev/null |
+			sed -n 's/^\(Pre-\)\{0,1\}Depends: //p' | tr ',' '\n' |
+			sed 's/|.*//; s/(.*)//; s/:any//; s/ //g' | sed '/^$/d' | tr '\n' ' ')
+		queue="$queue $d"; queue=${queue# }
+	done
+	tmp=$(mktemp -d "$CACHE/tmp.XXXXXX"); TMP_DIRS+=("$tmp"); chmod 755 "$tmp"
+	# shellcheck disable=SC2046,SC2086
+	(cd "$tmp" && timeout 600 apt-get $(arm_apt_opts) download -q $pkgs >/dev/null 2>&1) ||
+		die "apt-get download (arm64)$pkgs failed"
+	for p in "$tmp"/*.deb; do
+		dpkg -x "$p" "$tmp/root" || die "dpkg -x $p failed"
+	done
+	# every DT_NEEDED of the program and of its libraries must be there
+	for p in "$tmp/root/usr/bin/makedumpfile" "$tmp"/root/lib/aarch64-linux-gnu/*.so* "$tmp"/root/usr/lib/aarch64-linux-gnu/*.so*; do
+		[ -f "$p" ] || continue
+		for lib in $(readelf -d "$p" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[ -e "$tmp/root/lib/aarch64-linux-gnu/$lib" ] || [ -e "$tmp/root/usr/lib/aarch64-linux-gnu/$lib" ] ||
+				[ -e "$tmp/root/lib/$lib" ] || missing="$missing $lib"
+		done
+	done
+	[ -z "$missing" ] || die "arm64 sysroot lacks$missing (packages:$pkgs)"
+	timeout 60 qemu-aarch64 -L "$tmp/root" "$tmp/root/usr/bin/makedumpfile" -v 2>&1 | grep -q '^makedumpfile: version' ||
+		die "arm64 makedumpfile does not run under qemu-aarch64"
+	for p in "$tmp"/*.deb; do dpkg-deb -f "$p" Package Version | paste -sd' '; done >"$tmp/root/packages"
+	rm -rf "$MDF_ARM64"; mkdir -p "$MDF_ARM64"
+	mv "$tmp/root" "$MDF_ARM64/root"
+	touch "$MDF_ARM64/.complete"
+	rm -rf "$tmp"
+}
+
 # build_initrd KVER ARCH -> $CACHE/initrd/<kver>.cpio.gz
 build_initrd() {
 	local kver=$1 arch=$2 out=$CACHE/initrd/$1.cpio.gz tmp m
@@ -231,19 +280,180 @@ wanted() {
 	return 1
 }
 
-# run_mdf DIR NAME -- makedumpfile args... ; records status in conversions.tsv
-run_mdf() {
-	local dir=$1 name=$2; shift 3
-	local rc=0 msg
-	(cd "$dir" && timeout "$MDF_TIMEOUT" makedumpfile "$@" >"$dir/.mdf.out" 2>&1) || rc=$?
-	msg=$(grep -v -e '^$' -e 'Copying data' -e 'Excluding' -e 'Checking' -e 'Saving' "$dir/.mdf.out" | tail -n3 | tr '\t\n' '  ')
-	if [ "$rc" = 0 ]; then
-		printf '%s\tok\tmakedumpfile %s\t%s\n' "$name" "$*" "$msg" >>"$dir/conversions.tsv"
+# The makedumpfile for dumps of ARCH: the host's on x86_64; on arm64 Debian's
+# arm64 build under qemu-user (the host's looks for x86_64 symbols only).
+# MDF_TAG names it in conversions.tsv, which is how a later run tells a
+# failure of this tool (kept) from one of another (retried).
+set_mdf() {
+	if [ "$1" = arm64 ]; then
+		MDF=(qemu-aarch64 -L "$MDF_ARM64/root" "$MDF_ARM64/root/usr/bin/makedumpfile")
+		MDF_TAG="makedumpfile(arm64,qemu-aarch64)"
 	else
-		printf '%s\tfailed(%s)\tmakedumpfile %s\t%s\n' "$name" "$rc" "$*" "$msg" >>"$dir/conversions.tsv"
+		MDF=(makedumpfile)
+		MDF_TAG=makedumpfile
 	fi
-	rm -f "$dir/.mdf.out"
-	return "$rc"
+}
+
+# conv_row TSV NAME -> "status<TAB>command" of NAME's row, or nothing
+conv_row() {
+	[ -f "$1" ] || return 0
+	awk -F'\t' -v n="$2" '$1 == n { r = $2 "\t" $3 } END { if (r != "") print r }' "$1"
+}
+
+# conv_outputs NAME -> the files conversion NAME writes
+conv_outputs() {
+	case $1 in
+	mdf-split2) echo mdf-split2.1 mdf-split2.2 ;;
+	mdf-split3) echo mdf-split3.1 mdf-split3.2 mdf-split3.3 ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# conv_needed BDIR NAME TAG: true when NAME has to be (re)made: no row yet,
+# an ok row whose outputs are gone, or a failure of another tool than TAG
+# (arm64 boots made before the arm64 makedumpfile was used).
+conv_needed() {
+	local row st cmd f
+	row=$(conv_row "$1/conversions.tsv" "$2")
+	[ -z "$row" ] && return 0
+	st=${row%%$'\t'*}; cmd=${row#*$'\t'}
+	case $st in
+	ok)
+		for f in $(conv_outputs "$2"); do [ -f "$1/$f" ] || return 0; done
+		return 1 ;;
+	skipped) return 1 ;;
+	esac
+	case $cmd in "$3 "*) return 1 ;; esac
+	return 0
+}
+
+# mdf_report OUT REPORT: keeps makedumpfile's page counts (--message-level 23
+# adds them to the output) so the tests can check each page status count
+mdf_report() {
+	grep -aE '^ *(Original pages|Excluded pages|Pages filled with zero|Non-private cache pages|Private cache pages|User process data pages|Free pages|Hwpoison pages|Offline pages|Remaining pages|Memory Hole|Total pages) *: *0x' "$1" >"$2.tmp" &&
+		mv "$2.tmp" "$2"
+}
+
+# convert_boot BDIR ARCH VMCI CONV LABEL: makes every makedumpfile conversion
+# BDIR lacks (all of them for a new boot), in a work folder beside it, then
+# moves the outputs in and merges the rows of conversions.tsv.  Existing
+# files are never rewritten, so a cached boot gains files while tests read
+# it.  Sets CONV_FAILS (failures this run) and CONV_MADE (files or rows
+# added or replaced: truth.json is then out of date).
+convert_boot() {
+	local bdir=$1 arch=$2 vmci=$3 conv=$4 label=$5
+	local work fixed=.elf-paging-phdr64.vmcore fixopt="" have_fixed=0
+	local list name filt args rc msg f st new report
+	CONV_FAILS=0 CONV_MADE=0
+	set_mdf "$arch"
+	work=$(mktemp -d "$OUT/.tmp-conv-$label.XXXXXX"); TMP_DIRS+=("$work")
+	new=$work/conversions.new
+	: >"$new"
+	[ "$arch" = x86_64 ] && fixopt=--direct-map-last
+	# name|needs filtering|makedumpfile arguments (FIX: the fixed ELF)
+	if [ "$conv" = full ]; then
+		list=("mdf-zlib.kdump|0|-c FIX mdf-zlib.kdump"
+			"mdf-lzo.kdump|0|-l FIX mdf-lzo.kdump"
+			"mdf-d31.kdump|1|--message-level 23 -d 31 -c FIX mdf-d31.kdump"
+			"mdf-zlib.flat|0|-F -c FIX"
+			"mdf-split2|0|--split --splitblock-size 16384 -c FIX mdf-split2.1 mdf-split2.2"
+			"mdf-split3|0|--split --splitblock-size 16384 -c FIX mdf-split3.1 mdf-split3.2 mdf-split3.3"
+			"mdf-d31.elf|1|-E -d 31 FIX mdf-d31.elf")
+	else
+		list=("mdf-d31.kdump|1|--message-level 23 -d 31 -c FIX mdf-d31.kdump"
+			"mdf-d31-lzo.kdump|1|--message-level 23 -d 31 -l FIX mdf-d31-lzo.kdump")
+	fi
+	need_fixed() {
+		[ "$have_fixed" = 1 ] && return 0
+		# shellcheck disable=SC2086
+		$PY "$HERE/elf-phdr-front.py" $fixopt "$bdir/elf-paging.vmcore" "$work/$fixed" >"$work/.fix.out" 2>&1 ||
+			{ cat "$work/.fix.out" >&2; die "$label: elf-phdr-front.py failed"; }
+		have_fixed=1
+	}
+	local item
+	for item in "${list[@]}"; do
+		IFS='|' read -r name filt args <<<"$item"
+		args=${args//FIX/$fixed}
+		report=""
+		case $name in mdf-d31.kdump | mdf-d31-lzo.kdump) report=$name.report ;; esac
+		if ! conv_needed "$bdir" "$name" "$MDF_TAG"; then
+			# kdump files filtered before reports were kept: makedumpfile
+			# --dry-run of the same command gives the same page counts
+			if [ -n "$report" ] && [ "$(conv_row "$bdir/conversions.tsv" "$name" | cut -f1)" = ok ] &&
+				[ ! -f "$bdir/$report" ] && [ "$(conv_row "$bdir/conversions.tsv" "$name" | cut -f2 | cut -d' ' -f1)" = "$MDF_TAG" ]; then
+				need_fixed
+				# shellcheck disable=SC2086
+				if (cd "$work" && timeout "$MDF_TIMEOUT" "${MDF[@]}" --dry-run $args >.mdf.out 2>&1); then
+					mdf_report "$work/.mdf.out" "$work/$report" && CONV_MADE=$((CONV_MADE + 1))
+				else
+					log "$label: makedumpfile --dry-run for $report failed: $(tail -n2 "$work/.mdf.out" | tr '\n' ' ')"
+				fi
+			fi
+			continue
+		fi
+		# filtering (-d N) needs VMCOREINFO or a vmlinux; Debian ships the
+		# latter only in the huge -dbg package, so dumps without VMCOREINFO skip it
+		if [ "$filt" = 1 ] && [ "$vmci" != 1 ]; then
+			printf '%s\tskipped\t%s %s\tno VMCOREINFO in the dump and no vmlinux: makedumpfile cannot filter\n' \
+				"$name" "$MDF_TAG" "$args" >>"$new"
+			continue
+		fi
+		need_fixed
+		rc=0
+		if [ "$name" = mdf-zlib.flat ]; then
+			# -F writes the flattened stream to stdout
+			# shellcheck disable=SC2086
+			(cd "$work" && timeout "$MDF_TIMEOUT" "${MDF[@]}" $args >mdf-zlib.flat 2>.mdf.out) || rc=$?
+			args="$args > mdf-zlib.flat"
+		else
+			# shellcheck disable=SC2086
+			(cd "$work" && timeout "$MDF_TIMEOUT" "${MDF[@]}" $args >.mdf.out 2>&1) || rc=$?
+		fi
+		msg=$(tr '\r' '\n' <"$work/.mdf.out" | grep -v -e '^ *$' -e 'Copying data' -e 'Excluding' -e 'Checking' -e 'Saving' -e ' : 0x' -e '^---' -e 'Write bytes' -e 'Cache hit' -e 'reduced to' |
+			tail -n3 | tr '\t\n' '  ')
+		if [ "$rc" = 0 ]; then
+			printf '%s\tok\t%s %s\t%s\n' "$name" "$MDF_TAG" "$args" "$msg" >>"$new"
+			[ -n "$report" ] && mdf_report "$work/.mdf.out" "$work/$report"
+		else
+			printf '%s\tfailed(%s)\t%s %s\t%s\n' "$name" "$rc" "$MDF_TAG" "$args" "$msg" >>"$new"
+			CONV_FAILS=$((CONV_FAILS + 1))
+		fi
+	done
+	# a plain (rebuilt) copy of QEMU's flattened kdump-zlib output; -R is
+	# architecture-neutral, so the host's makedumpfile does it
+	if conv_needed "$bdir" qemu-zlib.kdump makedumpfile; then
+		rc=0
+		(cd "$work" && timeout "$MDF_TIMEOUT" makedumpfile -R qemu-zlib.kdump <"$bdir/kdump-zlib.flat" >.mdf.out 2>&1) || rc=$?
+		if [ "$rc" = 0 ]; then
+			printf 'qemu-zlib.kdump\tok\tmakedumpfile -R qemu-zlib.kdump < kdump-zlib.flat\t\n' >>"$new"
+		else
+			printf 'qemu-zlib.kdump\tfailed(%s)\tmakedumpfile -R\t%s\n' "$rc" "$(tail -n2 "$work/.mdf.out" | tr '\t\n' '  ')" >>"$new"
+			CONV_FAILS=$((CONV_FAILS + 1))
+		fi
+	fi
+	rm -f "$work/$fixed" "$work/.mdf.out" "$work/.fix.out"
+	# outputs of successful conversions (and reports) move in; failed ones
+	# leave nothing half-written behind
+	while IFS=$'\t' read -r name st _; do
+		[ "$st" = ok ] || continue
+		for f in $(conv_outputs "$name"); do
+			chmod 644 "$work/$f"; mv -f "$work/$f" "$bdir/$f"
+			CONV_MADE=$((CONV_MADE + 1))
+		done
+	done <"$new"
+	for f in "$work"/*.report; do
+		[ -f "$f" ] || continue
+		chmod 644 "$f"; mv -f "$f" "$bdir/"
+	done
+	if [ -s "$new" ]; then
+		# new rows replace the old rows of the same names
+		awk -F'\t' 'NR == FNR { n[$1] = 1; next } !($1 in n)' "$new" "$bdir/conversions.tsv" 2>/dev/null >"$work/tsv"
+		cat "$new" >>"$work/tsv"
+		CONV_MADE=$((CONV_MADE + 1))
+		chmod 644 "$work/tsv"
+		mv -f "$work/tsv" "$bdir/conversions.tsv"
+	fi
+	rm -rf "$work"
 }
 
 # boot_one CONFIG-LINE
@@ -258,7 +468,13 @@ boot_one() {
 	kdir=$CACHE/kernels/$kver
 	local final=$OUT/$name@$kver
 	if [ -e "$final/truth.json" ]; then
-		if [ "$HERE/truth.py" -nt "$final/truth.json" ]; then
+		# conversions added to this script since the boot was made (the
+		# arm64 makedumpfile, page-count reports) are made now, beside the
+		# files already there, which stay as they are
+		[ "$arch" = arm64 ] && fetch_mdf_arm64
+		convert_boot "$final" "$arch" "$vmci" "$conv" "$name"
+		[ "$CONV_FAILS" -gt 0 ] && log "$name: $CONV_FAILS makedumpfile conversion(s) failed (recorded in truth.json)"
+		if [ "$CONV_MADE" -gt 0 ] || [ "$HERE/truth.py" -nt "$final/truth.json" ]; then
 			$PY "$HERE/truth.py" "$final" "$final/config.json" >/dev/null || die "$name: truth.py failed"
 		fi
 		log "$name: cached ($final)"
@@ -323,69 +539,15 @@ boot_one() {
 	rm -f "$dir/qmp.sock"
 	chmod 644 "$dir"/*.vmcore "$dir"/*.flat
 
-	# ---- makedumpfile conversions (need the paging ELF with phdrs at 64)
+	# ---- makedumpfile conversions
 	: >"$dir/conversions.tsv"
-	local fixed=.elf-paging-phdr64.vmcore fixopt=""
-	[ "$arch" = x86_64 ] && fixopt=--direct-map-last
-	# shellcheck disable=SC2086
-	$PY "$HERE/elf-phdr-front.py" $fixopt "$dir/elf-paging.vmcore" "$dir/$fixed" >"$dir/.fix.out" 2>&1 ||
-		{ cat "$dir/.fix.out" >&2; die "$name: elf-phdr-front.py failed"; }
-	rm -f "$dir/.fix.out"
-	local fails=0 filt=1
-	# filtering (-d N) needs VMCOREINFO or a vmlinux; Debian ships the latter
-	# only in the huge -dbg package, so dumps without VMCOREINFO skip it
-	[ "$vmci" = 1 ] || filt=0
-	skip() { printf '%s\tskipped\t%s\tno VMCOREINFO in the dump and no vmlinux: makedumpfile cannot filter\n' "$1" "$2" >>"$dir/conversions.tsv"; }
-	if [ "$conv" = full ]; then
-		run_mdf "$dir" mdf-zlib.kdump -- -c "$fixed" mdf-zlib.kdump || fails=$((fails + 1))
-		run_mdf "$dir" mdf-lzo.kdump -- -l "$fixed" mdf-lzo.kdump || fails=$((fails + 1))
-		if [ "$filt" = 1 ]; then
-			run_mdf "$dir" mdf-d31.kdump -- -d 31 -c "$fixed" mdf-d31.kdump || fails=$((fails + 1))
-		else
-			skip mdf-d31.kdump "makedumpfile -d 31 -c"
-		fi
-		# -F writes the flattened stream to stdout
-		local rc=0
-		(cd "$dir" && timeout "$MDF_TIMEOUT" makedumpfile -F -c "$fixed" >mdf-zlib.flat 2>.mdf.out) || rc=$?
-		if [ "$rc" = 0 ]; then
-			printf 'mdf-zlib.flat\tok\tmakedumpfile -F -c %s > mdf-zlib.flat\t\n' "$fixed" >>"$dir/conversions.tsv"
-		else
-			printf 'mdf-zlib.flat\tfailed(%s)\tmakedumpfile -F -c %s\t%s\n' "$rc" "$fixed" "$(tail -n2 "$dir/.mdf.out" | tr '\t\n' '  ')" >>"$dir/conversions.tsv"
-			rm -f "$dir/mdf-zlib.flat"; fails=$((fails + 1))
-		fi
-		rm -f "$dir/.mdf.out"
-		run_mdf "$dir" mdf-split2 -- --split --splitblock-size 16384 -c "$fixed" mdf-split2.1 mdf-split2.2 || fails=$((fails + 1))
-		run_mdf "$dir" mdf-split3 -- --split --splitblock-size 16384 -c "$fixed" mdf-split3.1 mdf-split3.2 mdf-split3.3 || fails=$((fails + 1))
-		if [ "$filt" = 1 ]; then
-			run_mdf "$dir" mdf-d31.elf -- -E -d 31 "$fixed" mdf-d31.elf || fails=$((fails + 1))
-		else
-			skip mdf-d31.elf "makedumpfile -E -d 31"
-		fi
-	else
-		run_mdf "$dir" mdf-d31.kdump -- -d 31 -c "$fixed" mdf-d31.kdump || fails=$((fails + 1))
-		run_mdf "$dir" mdf-d31-lzo.kdump -- -d 31 -l "$fixed" mdf-d31-lzo.kdump || fails=$((fails + 1))
-	fi
-	# a plain (rebuilt) copy of QEMU's flattened kdump-zlib output
-	local rc2=0
-	(cd "$dir" && timeout "$MDF_TIMEOUT" makedumpfile -R qemu-zlib.kdump <kdump-zlib.flat >.mdf.out 2>&1) || rc2=$?
-	if [ "$rc2" = 0 ]; then
-		printf 'qemu-zlib.kdump\tok\tmakedumpfile -R qemu-zlib.kdump < kdump-zlib.flat\t\n' >>"$dir/conversions.tsv"
-	else
-		printf 'qemu-zlib.kdump\tfailed(%s)\tmakedumpfile -R\t%s\n' "$rc2" "$(tail -n2 "$dir/.mdf.out" | tr '\t\n' '  ')" >>"$dir/conversions.tsv"
-		fails=$((fails + 1))
-	fi
-	rm -f "$dir/.mdf.out" "$dir/$fixed"
-	# failed conversions leave no half-written outputs behind
-	local f
-	while IFS=$'\t' read -r f st _; do
-		case $st in failed*) rm -f "$dir/$f" "$dir/$f".[0-9] ;; esac
-	done <"$dir/conversions.tsv"
-	if [ "$fails" -gt 0 ]; then
+	convert_boot "$dir" "$arch" "$vmci" "$conv" "$name"
+	if [ "$CONV_FAILS" -gt 0 ]; then
 		if [ "$arch" = x86_64 ]; then
 			cat "$dir/conversions.tsv" >&2
-			die "$name: $fails makedumpfile conversion(s) failed on x86_64"
+			die "$name: $CONV_FAILS makedumpfile conversion(s) failed on x86_64"
 		fi
-		log "$name: $fails makedumpfile conversion(s) failed (recorded in truth.json)"
+		log "$name: $CONV_FAILS makedumpfile conversion(s) failed (recorded in truth.json)"
 	fi
 
 	# ---- ground truth
@@ -442,6 +604,9 @@ main() {
 	[ "$need_x86" = 1 ] && { fetch_kernel "$PKG_X86" amd64; build_initrd "$(kver_of "$PKG_X86")" amd64; }
 	if [ "$need_a61" = 1 ] || [ "$need_a612" = 1 ]; then
 		fetch_busybox_arm64
+	fi
+	if [ "$need_a61" = 1 ] || [ "$need_a612" = 1 ]; then
+		fetch_mdf_arm64
 	fi
 	[ "$need_a61" = 1 ] && { fetch_kernel "$PKG_A61" arm64; build_initrd "$(kver_of "$PKG_A61")" arm64; }
 	[ "$need_a612" = 1 ] && { fetch_kernel "$PKG_A612" arm64; build_initrd "$(kver_of "$PKG_A612")" arm64; }

@@ -543,6 +543,17 @@ def main():
             p = l.rstrip("\n").split("\t")
             if len(p) >= 3:
                 conv[p[0]] = {"status": p[1], "command": p[2], "message": p[3] if len(p) > 3 else ""}
+    # makedumpfile's own page counts of a filtered conversion (NAME.report,
+    # kept by make-real-dumps.sh): {"excluded_pages": N, "pages_filled_with_zero": N, ...}
+    for name, c in conv.items():
+        rpath = os.path.join(bdir, name + ".report")
+        if c["status"] == "ok" and os.path.exists(rpath):
+            rep = {}
+            for l in open(rpath):
+                m = re.match(r"^\s*([A-Za-z -]+?)\s*:\s*0x([0-9a-fA-F]+)\s*$", l)
+                if m:
+                    rep[m.group(1).lower().replace(" ", "_").replace("-", "_")] = int(m.group(2), 16)
+            c["report"] = rep
     kinds = {
         "elf-paging.vmcore": ("elf", None, "qemu dump-guest-memory elf paging=true"),
         "elf-nopaging.vmcore": ("elf", None, "qemu dump-guest-memory elf paging=false"),
@@ -588,9 +599,11 @@ def main():
     checks = {k: v["agree"] for k, v in truth.items() if isinstance(v, dict) and "agree" in v}
     truth["all_agree"] = all(checks.values())
     truth["disagreements"] = sorted(k for k, v in checks.items() if not v)
-    with open(os.path.join(bdir, "truth.json"), "w") as f:
+    # written aside and renamed: tests may be reading the old one
+    with open(os.path.join(bdir, "truth.json.tmp"), "w") as f:
         json.dump(truth, f, indent=1, sort_keys=True)
         f.write("\n")
+    os.rename(os.path.join(bdir, "truth.json.tmp"), os.path.join(bdir, "truth.json"))
     print("truth.py: %s: %d files, checks %s" % (
         cfg["name"], len(files), "all agree" if truth["all_agree"] else
         "DISAGREE: " + ", ".join(truth["disagreements"])))
