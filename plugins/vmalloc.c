@@ -90,12 +90,13 @@ static vms_error *read_area(vms_plugin_ctx *ctx, uint64_t va, const struct offs 
 		return err;
 	/* vm shares a union with subtree_max_size, which busy areas do not
 	 * use; areas of vm_map_ram() have none. */
-	if (!vms_ctx_read_uint(ctx, va + o->vm, 8, &a->vm) && a->vm >= 0xff00000000000000ull &&
-	    !vms_ctx_read_uint(ctx, a->vm + o->vm_flags, 8, &a->flags) &&
-	    !vms_ctx_read_uint(ctx, a->vm + o->vm_caller, 8, &a->caller)) {
+	if (pl_ok(vms_ctx_read_uint(ctx, va + o->vm, 8, &a->vm)) && a->vm >= 0xff00000000000000ull &&
+	    pl_ok(vms_ctx_read_uint(ctx, a->vm + o->vm_flags, 8, &a->flags)) &&
+	    pl_ok(vms_ctx_read_uint(ctx, a->vm + o->vm_caller, 8, &a->caller))) {
 		uint64_t vaddr = 0;
 		/* A real vm_struct points back at the area's start. */
-		a->have_vm = !vms_ctx_read_uint(ctx, a->vm + o->vm_addr, 8, &vaddr) && vaddr == a->start;
+		a->have_vm = pl_ok(vms_ctx_read_uint(ctx, a->vm + o->vm_addr, 8, &vaddr)) &&
+			     vaddr == a->start;
 	}
 	return NULL;
 }
