@@ -608,8 +608,12 @@ static vms_error *check_vmlinux(vms_layout *layout, const char *path, const stru
 	if (layout && vi->banner[0] && vi->banner_addr) {
 		char mem[sizeof(vi->banner)];
 		size_t n = strlen(vi->banner);
-		if (!vms_read_virt(layout, vi->banner_addr + off, mem, n, 0) &&
-		    memcmp(mem, vi->banner, n))
+		vms_error *rerr = vms_read_virt(layout, vi->banner_addr + off, mem, n, 0);
+		bool differs = !rerr && memcmp(mem, vi->banner, n);
+
+		vms_error_free(rerr);	/* unreadable: nothing to compare */
+		mem[n] = '\0';		/* printed below */
+		if (differs)
 			return vms_error_fmt(VMS_ERR_INVALID,
 					     "%s does not match the dump: linux_banner differs ('%.60s' in the dump)",
 					     path, mem);
