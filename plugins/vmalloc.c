@@ -108,7 +108,7 @@ static vms_error *walk_list(vms_plugin_ctx *ctx, uint64_t head, const struct off
 			    struct walk *w)
 {
 	vms_out *out = vms_ctx_out(ctx);
-	uint64_t next;
+	uint64_t next, mark = head, steps = 0, lap = 1;
 	vms_error *err;
 
 	if ((err = vms_ctx_read_uint(ctx, head, 8, &next)))
@@ -134,6 +134,17 @@ static vms_error *walk_list(vms_plugin_ctx *ctx, uint64_t head, const struct off
 		}
 		if ((err = vms_ctx_read_uint(ctx, next, 8, &next)))
 			return err;
+		/* A loop that misses the head would run to MAX_AREAS (seconds of
+		 * reads): Brent's check sees it within twice its length. */
+		if (next == mark && next != head)
+			return vms_error_create(VMS_ERR_CORRUPT, "the vmap area list at 0x%" PRIx64
+						" loops at 0x%" PRIx64 " without returning to its head",
+						head, next);
+		if (++steps == lap) {
+			mark = next;
+			steps = 0;
+			lap *= 2;
+		}
 	}
 	return NULL;
 }
