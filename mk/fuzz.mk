@@ -39,7 +39,14 @@ tests_fuzz_replay_xlate_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_INSTR)
 FUZZ_VMCORE = tests/fuzz/vmcore.c tests/fuzz/vmcore.h tests/fuzz/plugin-dmesg.c \
 	tests/fuzz/plugin-vmalloc.c tests/fuzz/plugin-vmemmap.c \
 	tests/fuzz/plugin-direct-map.c tests/fuzz/plugin-kernel-text.c plugins/page.c
-check_PROGRAMS += tests/fuzz/replay-vmcore tests/fuzz/replay-symfile
+check_PROGRAMS += tests/fuzz/replay-vmcore tests/fuzz/replay-symfile \
+	tests/fuzz/replay-xlate-input
+# `vmscope xlate`'s input side: cli/cmd-xlate.c is included by the harness.
+FUZZ_XLATE_INPUT = tests/fuzz/fuzz-xlate-input.c tests/fuzz/vmcore.c tests/fuzz/vmcore.h \
+	cli/common.c
+tests_fuzz_replay_xlate_input_SOURCES = tests/fuzz/replay.c $(FUZZ_XLATE_INPUT)
+tests_fuzz_replay_xlate_input_LDADD = libvmscope-internal.la $(PTHREAD_LIBS)
+tests_fuzz_replay_xlate_input_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_INSTR)
 tests_fuzz_replay_symfile_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-symfile.c \
 	tests/fuzz/vmcore.c tests/fuzz/vmcore.h
 tests_fuzz_replay_symfile_LDADD = libvmscope-internal.la
@@ -61,7 +68,7 @@ FUZZ_LINK = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 libvmscope_internal_la_CFLAGS += $(FUZZ_INSTR)
 noinst_PROGRAMS += tests/fuzz/fuzz-elf tests/fuzz/fuzz-kdump tests/fuzz/fuzz-flat \
 	tests/fuzz/fuzz-split tests/fuzz/fuzz-walk tests/fuzz/fuzz-xlate \
-	tests/fuzz/fuzz-vmcore tests/fuzz/fuzz-symfile
+	tests/fuzz/fuzz-vmcore tests/fuzz/fuzz-symfile tests/fuzz/fuzz-xlate-input
 tests_fuzz_fuzz_elf_SOURCES = tests/fuzz/fuzz-elf.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_kdump_SOURCES = tests/fuzz/fuzz-kdump.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_flat_SOURCES = tests/fuzz/fuzz-flat.c $(FUZZ_COMMON)
@@ -94,4 +101,8 @@ tests_fuzz_fuzz_symfile_SOURCES = tests/fuzz/fuzz-symfile.c tests/fuzz/vmcore.c 
 tests_fuzz_fuzz_symfile_CFLAGS = $(AM_CFLAGS) $(FUZZ_LINK)
 tests_fuzz_fuzz_symfile_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 tests_fuzz_fuzz_symfile_LDADD = libvmscope-internal.la
+tests_fuzz_fuzz_xlate_input_SOURCES = $(FUZZ_XLATE_INPUT)
+tests_fuzz_fuzz_xlate_input_CFLAGS = $(AM_CFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_xlate_input_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_xlate_input_LDADD = libvmscope-internal.la $(PTHREAD_LIBS)
 endif

@@ -521,7 +521,26 @@ def seeds_symfile():
     return out
 
 
+# ---- `vmscope xlate` input, for fuzz-xlate-input --------------------------------
+
+XLATE_LINES = (b'ffff888000000010\n0xffffffff81000000\n  0xFFFFC90000001000\t\n\n'
+               b'ffffea0000000040\nzz\n0x\n1ffffffffffffffff\n0000000000001000\r\n'
+               b'ffff800000000000\n' + b'f' * 300 + b'\n12,"x"\\\x01\xff\nffffffffff600000')
+
+
+def seeds_xlate_input():
+    out = {}
+    for frm in range(4):
+        for to in range(5):
+            fmt = (frm + to) % 3
+            out['from%d-to%d-fmt%d' % (frm, to, fmt)] = bytes([frm | to << 2 | fmt << 5, 0]) + XLATE_LINES
+    out['decimal'] = bytes([0x80 | 1 << 2, 1]) + b'4096\n18446744073709551615\n18446744073709551616\n-1\n 7 \n'
+    out['long-lines'] = bytes([1 << 5, 0]) + (b'1' * 70000 + b'\n') * 5 + b'ffff888000001000'
+    return out
+
+
 HARNESSES = {
+    'xlate-input': seeds_xlate_input,
     'symfile': seeds_symfile,
     'vmcore': seeds_vmcore,
     'walk': seeds_walk,

@@ -17,7 +17,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmscope-replay.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 # Valid inputs, one directory per harness.
-HARNESSES="elf kdump flat split walk walk-arm64 xlate vmcore symfile"
+HARNESSES="elf kdump flat split walk walk-arm64 xlate vmcore symfile xlate-input"
 for h in $HARNESSES; do mkdir -p "$tmp/$h"; done
 if [ -x "$MKDUMP" ]; then
 	cat >"$tmp/k.desc" <<'DESC'
