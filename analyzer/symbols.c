@@ -405,6 +405,7 @@ static vms_error *elf_section(struct elf_file *ef, size_t i, uint8_t **out)
 	snprintf(what, sizeof(what), "section %zu", i);
 	if ((err = elf_pread(ef, s->offset, *out, s->size, what))) {
 		free(*out);
+		*out = NULL;	/* the caller frees what it got */
 		return err;
 	}
 	(*out)[s->size] = '\0';
