@@ -355,6 +355,11 @@ static vms_error *elf_open(const char *path, struct elf_file *ef)
 	shnum = vms_get16(eh + 60, ef->be);
 	if (shentsize < 64 || !shnum)
 		return vms_error_at(VMS_ERR_CORRUPT, path, 58, "no usable section headers");
+	/* Before allocating: the table must be in the file. */
+	if (shoff > ef->size || (uint64_t)shnum * shentsize > ef->size - shoff)
+		return vms_error_at(VMS_ERR_CORRUPT, path, 40,
+				    "section headers (%u of %u bytes at %llu) run past the end of the file",
+				    shnum, shentsize, (unsigned long long)shoff);
 	raw = malloc((size_t)shnum * shentsize);
 	ef->secs = calloc(shnum, sizeof(*ef->secs));
 	if (!raw || !ef->secs) {
