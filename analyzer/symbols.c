@@ -530,10 +530,10 @@ static vms_error *load_vmlinux(const char *path, struct vms_symtab *st, struct v
 				continue;
 			uint64_t avail = s->size - (vi->banner_addr - s->addr);
 			size_t n = avail < sizeof(vi->banner) - 1 ? (size_t)avail : sizeof(vi->banner) - 1;
-			if (!elf_pread(&ef, s->offset + (vi->banner_addr - s->addr), vi->banner, n, "banner"))
-				vi->banner[n] = '\0';
-			else
-				vi->banner[0] = '\0';
+			vms_error *rerr = elf_pread(&ef, s->offset + (vi->banner_addr - s->addr),
+						    vi->banner, n, "banner");
+			vi->banner[rerr ? 0 : n] = '\0';	/* unreadable: no banner check */
+			vms_error_free(rerr);
 			break;
 		}
 	}
