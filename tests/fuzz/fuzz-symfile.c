@@ -69,6 +69,8 @@ static void types(const char *path)
 		if (vms_type_size(ty, &sz))
 			sink += sz;
 		const vms_type *s = vms_type_strip(ty);
+		if (!s)
+			continue;	/* a typedef of void */
 		sink += vms_type_is_signed(s) + vms_type_array_len(s);
 		if (vms_type_target(s))
 			sink += strlen(vms_type_name(vms_type_target(s)));
