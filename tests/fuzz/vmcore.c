@@ -103,7 +103,8 @@ void fuzz_vmcore_open(const uint8_t *vmcoreinfo, size_t vlen, const uint8_t *mem
 	le32(p + off_note + 8, 0);
 	memcpy(p + off_note + 12, "VMCOREINFO", 11);
 	memcpy(p + off_note + 24, base, sizeof(base) - 1);
-	memcpy(p + off_note + 24 + sizeof(base) - 1, vmcoreinfo, vlen);
+	if (vlen)	/* vmcoreinfo may be NULL then */
+		memcpy(p + off_note + 24 + sizeof(base) - 1, vmcoreinfo, vlen);
 
 	memcpy(p + off_mem, mem, mlen);
 
