@@ -66,6 +66,9 @@ FUZZ_INSTR = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=a
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 libvmscope_internal_la_CFLAGS += $(FUZZ_INSTR)
+# Other programs of `make` that link the instrumented internal library need
+# the sanitizer runtimes too (tests/Makefile.inc's sample cutter).
+tests_sample_pfns_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_INSTR)
 noinst_PROGRAMS += tests/fuzz/fuzz-elf tests/fuzz/fuzz-kdump tests/fuzz/fuzz-flat \
 	tests/fuzz/fuzz-split tests/fuzz/fuzz-walk tests/fuzz/fuzz-xlate \
 	tests/fuzz/fuzz-vmcore tests/fuzz/fuzz-symfile tests/fuzz/fuzz-xlate-input
