@@ -589,6 +589,14 @@ static const struct vms_symbol *find_raw(struct vms_symtab *st, const char *name
 	return NULL;
 }
 
+/* How much of a banner to quote: its first line, at most 60 bytes, so the
+ * error stays on one line. */
+static int quote_len(const char *s)
+{
+	size_t n = strcspn(s, "\r\n");
+	return n < 60 ? (int)n : 60;
+}
+
 /* Refuses a vmlinux that is not the dump's kernel, saying why. */
 static vms_error *check_vmlinux(vms_layout *layout, const char *path, const struct vmlinux_info *vi,
 				uint64_t off)
@@ -608,8 +616,8 @@ static vms_error *check_vmlinux(vms_layout *layout, const char *path, const stru
 		snprintf(want, sizeof(want), "Linux version %s ", rel);
 		if (strncmp(vi->banner, want, strlen(want)))
 			return vms_error_fmt(VMS_ERR_INVALID,
-					     "%s does not match the dump: its banner is '%.60s', the dump's OSRELEASE is %s",
-					     path, vi->banner, rel);
+					     "%s does not match the dump: its banner is '%.*s', the dump's OSRELEASE is %s",
+					     path, quote_len(vi->banner), vi->banner, rel);
 	}
 	if (layout && vi->banner[0] && vi->banner_addr) {
 		char mem[sizeof(vi->banner)];
@@ -621,8 +629,8 @@ static vms_error *check_vmlinux(vms_layout *layout, const char *path, const stru
 		mem[n] = '\0';		/* printed below */
 		if (differs)
 			return vms_error_fmt(VMS_ERR_INVALID,
-					     "%s does not match the dump: linux_banner differs ('%.60s' in the dump)",
-					     path, mem);
+					     "%s does not match the dump: linux_banner differs ('%.*s' in the dump)",
+					     path, quote_len(mem), mem);
 	}
 	return NULL;
 }
