@@ -14,7 +14,8 @@ void fuzz_check(vms_error *err)
 	if (!err)
 		return;
 	const char *msg = vms_error_message(err);
-	if (!msg || !*msg)
+	/* One line, naming the problem: never empty, never a newline. */
+	if (!msg || !*msg || strchr(msg, '\n'))
 		abort();
 	sink += strlen(msg);
 	if (getenv("FUZZ_VERBOSE"))	/* to see how far a seed gets */
