@@ -177,7 +177,7 @@ for h in $harnesses; do
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
 	n=$(find "$work/findings/$h" -type f | wc -l | tr -d ' ')
-	printf 'fuzz-%-6s %10s executions  %-10s findings: %s\n' "$h" "${execs:-?}" "$cov" "$n"
+	printf 'fuzz-%-11s %10s executions  %-10s findings: %s\n' "$h" "${execs:-?}" "$cov" "$n"
 	if [ "$n" -gt 0 ]; then
 		found=1
 		find "$work/findings/$h" -type f | sed 's/^/    /'
