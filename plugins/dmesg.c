@@ -194,18 +194,6 @@ static bool prb_text(const struct prb *r, const uint8_t *data, uint64_t begin, u
 	return true;
 }
 
-/* Bytes of memory the dump covers: the log lives in RAM, so a ring larger
- * than that is corrupt, and must not make us allocate it. */
-static uint64_t dump_bytes(vms_plugin_ctx *ctx)
-{
-	const struct vms_range *r = vms_dump_ranges(vms_ctx_dump(ctx));
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < vms_dump_nranges(vms_ctx_dump(ctx)); i++)
-		n += r[i].end - r[i].start;
-	return n;
-}
-
 static vms_error *dump_prb(vms_plugin_ctx *ctx, uint64_t prb_ptr, struct printer *p)
 {
 	struct prb r = { 0 };
@@ -215,11 +203,6 @@ static vms_error *dump_prb(vms_plugin_ctx *ctx, uint64_t prb_ptr, struct printer
 
 	if ((err = prb_setup(ctx, prb_ptr, &r)))
 		return err;
-	if (r.data_size > dump_bytes(ctx) ||
-	    r.desc_count * (r.sz_desc + r.sz_info) > dump_bytes(ctx))
-		return vms_error_create(VMS_ERR_CORRUPT, "printk ring: %" PRIu64 " data bytes and %"
-					PRIu64 " descriptors are more than the dump's memory",
-					r.data_size, r.desc_count);
 	data = malloc(r.data_size);
 	descs = calloc(r.desc_count, r.sz_desc);
 	infos = calloc(r.desc_count, r.sz_info);
@@ -313,8 +296,7 @@ static vms_error *dump_log_buf(vms_plugin_ctx *ctx, struct printer *p)
 	    (err = vms_ctx_read_uint(ctx, sym_first, 4, &first)) ||
 	    (err = vms_ctx_read_uint(ctx, sym_next, 4, &next)))
 		return err;
-	if (!buf_len || buf_len > (1ull << MAX_DATA_BITS) || buf_len > dump_bytes(ctx) ||
-	    first >= buf_len || next >= buf_len)
+	if (!buf_len || buf_len > (1ull << MAX_DATA_BITS) || first >= buf_len || next >= buf_len)
 		return vms_error_create(VMS_ERR_CORRUPT,
 					"log_buf: length %" PRIu64 ", first %" PRIu64 ", next %" PRIu64
 					" are inconsistent", buf_len, first, next);
