@@ -355,6 +355,11 @@ static vms_error *elf_open(const char *path, struct elf_file *ef)
 	shnum = vms_get16(eh + 60, ef->be);
 	if (shentsize < 64 || !shnum)
 		return vms_error_at(VMS_ERR_CORRUPT, path, 58, "no usable section headers");
+	/* Before allocating: the table must be in the file. */
+	if (shoff > ef->size || (uint64_t)shnum * shentsize > ef->size - shoff)
+		return vms_error_at(VMS_ERR_CORRUPT, path, 40,
+				    "section headers (%u of %u bytes at %llu) run past the end of the file",
+				    shnum, shentsize, (unsigned long long)shoff);
 	raw = malloc((size_t)shnum * shentsize);
 	ef->secs = calloc(shnum, sizeof(*ef->secs));
 	if (!raw || !ef->secs) {
@@ -405,6 +410,7 @@ static vms_error *elf_section(struct elf_file *ef, size_t i, uint8_t **out)
 	snprintf(what, sizeof(what), "section %zu", i);
 	if ((err = elf_pread(ef, s->offset, *out, s->size, what))) {
 		free(*out);
+		*out = NULL;	/* the caller frees what it got */
 		return err;
 	}
 	(*out)[s->size] = '\0';
@@ -524,10 +530,10 @@ static vms_error *load_vmlinux(const char *path, struct vms_symtab *st, struct v
 				continue;
 			uint64_t avail = s->size - (vi->banner_addr - s->addr);
 			size_t n = avail < sizeof(vi->banner) - 1 ? (size_t)avail : sizeof(vi->banner) - 1;
-			if (!elf_pread(&ef, s->offset + (vi->banner_addr - s->addr), vi->banner, n, "banner"))
-				vi->banner[n] = '\0';
-			else
-				vi->banner[0] = '\0';
+			vms_error *rerr = elf_pread(&ef, s->offset + (vi->banner_addr - s->addr),
+						    vi->banner, n, "banner");
+			vi->banner[rerr ? 0 : n] = '\0';	/* unreadable: no banner check */
+			vms_error_free(rerr);
 			break;
 		}
 	}
@@ -583,6 +589,14 @@ static const struct vms_symbol *find_raw(struct vms_symtab *st, const char *name
 	return NULL;
 }
 
+/* How much of a banner to quote: its first line, at most 60 bytes, so the
+ * error stays on one line. */
+static int quote_len(const char *s)
+{
+	size_t n = strcspn(s, "\r\n");
+	return n < 60 ? (int)n : 60;
+}
+
 /* Refuses a vmlinux that is not the dump's kernel, saying why. */
 static vms_error *check_vmlinux(vms_layout *layout, const char *path, const struct vmlinux_info *vi,
 				uint64_t off)
@@ -602,17 +616,21 @@ static vms_error *check_vmlinux(vms_layout *layout, const char *path, const stru
 		snprintf(want, sizeof(want), "Linux version %s ", rel);
 		if (strncmp(vi->banner, want, strlen(want)))
 			return vms_error_fmt(VMS_ERR_INVALID,
-					     "%s does not match the dump: its banner is '%.60s', the dump's OSRELEASE is %s",
-					     path, vi->banner, rel);
+					     "%s does not match the dump: its banner is '%.*s', the dump's OSRELEASE is %s",
+					     path, quote_len(vi->banner), vi->banner, rel);
 	}
 	if (layout && vi->banner[0] && vi->banner_addr) {
 		char mem[sizeof(vi->banner)];
 		size_t n = strlen(vi->banner);
-		if (!vms_read_virt(layout, vi->banner_addr + off, mem, n, 0) &&
-		    memcmp(mem, vi->banner, n))
+		vms_error *rerr = vms_read_virt(layout, vi->banner_addr + off, mem, n, 0);
+		bool differs = !rerr && memcmp(mem, vi->banner, n);
+
+		vms_error_free(rerr);	/* unreadable: nothing to compare */
+		mem[n] = '\0';		/* printed below */
+		if (differs)
 			return vms_error_fmt(VMS_ERR_INVALID,
-					     "%s does not match the dump: linux_banner differs ('%.60s' in the dump)",
-					     path, mem);
+					     "%s does not match the dump: linux_banner differs ('%.*s' in the dump)",
+					     path, quote_len(mem), mem);
 	}
 	return NULL;
 }

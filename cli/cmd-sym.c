@@ -1101,7 +1101,8 @@ static vms_error *mod_offsets(vms_types *types, struct mod_offs *o)
 	    (err = vms_type_member_path(t, "name", &m)))
 		return err;
 	o->name = m.offset;
-	o->name_len = vms_type_array_len(vms_type_strip(m.type));
+	const vms_type *nt = vms_type_strip(m.type);	/* NULL: void */
+	o->name_len = nt ? vms_type_array_len(nt) : 0;
 	if (!o->name_len || o->name_len > 256)
 		return vms_error_create(VMS_ERR_CORRUPT, "struct module.name is not a char array");
 	if ((err = vms_type_find(types, "enum module_state", &o->state_type))) {

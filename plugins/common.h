@@ -20,6 +20,16 @@ static inline uint64_t pl_get(const void *buf, size_t off, size_t width, bool be
 	return v;
 }
 
+/* True when err is NULL; frees err otherwise.  For reads whose failure only
+ * means "not known": the error must still be freed. */
+static inline bool pl_ok(vms_error *err)
+{
+	bool ok = !err;
+
+	vms_error_free(err);
+	return ok;
+}
+
 /* OFFSET(name) that must fit a field of `width` bytes inside a struct of
  * `size` bytes: a hostile VMCOREINFO must not make us read past a buffer. */
 static inline vms_error *pl_offset(vms_plugin_ctx *ctx, const char *name, size_t width,

@@ -175,14 +175,14 @@ vms_error *pg_decode(vms_plugin_ctx *ctx, const struct pg_layout *l, uint64_t pa
 			pi->tail = true;
 			pi->head = ch - 1;
 			/* The head's flags say what the compound page is. */
-			if (!vms_ctx_read_virt(ctx, pi->head, head, l->size, 0))
+			if (pl_ok(vms_ctx_read_virt(ctx, pi->head, head, l->size, 0)))
 				hb = head;
 		}
 	}
 	hflags = pl_get(hb, l->o_flags, 8, be);
 	if (!pi->tail && bit(pi->flags, l->pg_head) && l->o_compound_order != UINT64_MAX) {
 		uint64_t order;
-		if (!vms_ctx_read_uint(ctx, page + l->size + l->o_compound_order, 1, &order)) {
+		if (pl_ok(vms_ctx_read_uint(ctx, page + l->size + l->o_compound_order, 1, &order))) {
 			pi->have_order = true;
 			pi->order = (unsigned int)order;
 		}

@@ -90,12 +90,13 @@ static vms_error *read_area(vms_plugin_ctx *ctx, uint64_t va, const struct offs 
 		return err;
 	/* vm shares a union with subtree_max_size, which busy areas do not
 	 * use; areas of vm_map_ram() have none. */
-	if (!vms_ctx_read_uint(ctx, va + o->vm, 8, &a->vm) && a->vm >= 0xff00000000000000ull &&
-	    !vms_ctx_read_uint(ctx, a->vm + o->vm_flags, 8, &a->flags) &&
-	    !vms_ctx_read_uint(ctx, a->vm + o->vm_caller, 8, &a->caller)) {
+	if (pl_ok(vms_ctx_read_uint(ctx, va + o->vm, 8, &a->vm)) && a->vm >= 0xff00000000000000ull &&
+	    pl_ok(vms_ctx_read_uint(ctx, a->vm + o->vm_flags, 8, &a->flags)) &&
+	    pl_ok(vms_ctx_read_uint(ctx, a->vm + o->vm_caller, 8, &a->caller))) {
 		uint64_t vaddr = 0;
 		/* A real vm_struct points back at the area's start. */
-		a->have_vm = !vms_ctx_read_uint(ctx, a->vm + o->vm_addr, 8, &vaddr) && vaddr == a->start;
+		a->have_vm = pl_ok(vms_ctx_read_uint(ctx, a->vm + o->vm_addr, 8, &vaddr)) &&
+			     vaddr == a->start;
 	}
 	return NULL;
 }
@@ -107,7 +108,7 @@ static vms_error *walk_list(vms_plugin_ctx *ctx, uint64_t head, const struct off
 			    struct walk *w)
 {
 	vms_out *out = vms_ctx_out(ctx);
-	uint64_t next;
+	uint64_t next, mark = head, steps = 0, lap = 1;
 	vms_error *err;
 
 	if ((err = vms_ctx_read_uint(ctx, head, 8, &next)))
@@ -133,6 +134,17 @@ static vms_error *walk_list(vms_plugin_ctx *ctx, uint64_t head, const struct off
 		}
 		if ((err = vms_ctx_read_uint(ctx, next, 8, &next)))
 			return err;
+		/* A loop that misses the head would run to MAX_AREAS (seconds of
+		 * reads): Brent's check sees it within twice its length. */
+		if (next == mark && next != head)
+			return vms_error_create(VMS_ERR_CORRUPT, "the vmap area list at 0x%" PRIx64
+						" loops at 0x%" PRIx64 " without returning to its head",
+						head, next);
+		if (++steps == lap) {
+			mark = next;
+			steps = 0;
+			lap *= 2;
+		}
 	}
 	return NULL;
 }

@@ -3,9 +3,11 @@
 # (tests/fuzz/replay-HARNESS), so `make check` runs them under gcc, and under
 # ASan/UBSan with --enable-sanitizers.  The inputs: the saved ones in
 # tests/fuzz/regress/HARNESS/ (crash reproducers and small inputs the fuzzer
-# found), and small valid dumps written here by tests/mkdump in each
-# harness's input format, which take every reader down its deepest paths.
-# One TAP line per input.
+# found), small valid dumps written here by tests/mkdump in each reader
+# harness's input format, which take every reader down its deepest paths,
+# and the seeds of the analyzer, symbol and plugin harnesses written here by
+# tests/fuzz/gen-seeds.py (page tables, kallsyms, printk, vmap areas, struct
+# pages, System.map, vmlinux).  One TAP line per input.
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/tap.sh"
@@ -15,7 +17,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmscope-replay.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 # Valid inputs, one directory per harness.
-for h in elf kdump flat split; do mkdir -p "$tmp/$h"; done
+HARNESSES="elf kdump flat split walk walk-arm64 xlate vmcore symfile xlate-input"
+for h in $HARNESSES; do mkdir -p "$tmp/$h"; done
 if [ -x "$MKDUMP" ]; then
 	cat >"$tmp/k.desc" <<'DESC'
 format kdump
@@ -55,7 +58,15 @@ else
 	tap_skip "valid inputs" "$MKDUMP is not built"
 fi
 
-for h in elf kdump flat split; do
+# Seeds of the harnesses past the readers (python3 writes them).
+if command -v python3 >/dev/null 2>&1; then
+	python3 "$top_srcdir/tests/fuzz/gen-seeds.py" "$tmp" ||
+		echo "Bail out! tests/fuzz/gen-seeds.py failed"
+else
+	tap_skip "generated seeds" "no python3 to run tests/fuzz/gen-seeds.py"
+fi
+
+for h in $HARNESSES; do
 	bin=$top_builddir/tests/fuzz/replay-$h
 	if [ ! -x "$bin" ]; then
 		tap_skip "replay-$h" "not built"

@@ -8,15 +8,19 @@
 #   -n RUNS     executions per harness (default 1000000)
 #   -l MAX_LEN  largest input the fuzzer makes (default: 16 KiB for kdump,
 #               whose per-input work grows with the bitmap size, 32 KiB for
-#               the others; longer seeds are cut to it, which still
-#               exercises their headers)
+#               the other readers; longer seeds are cut to it, which still
+#               exercises their headers; the analyzer, symbol and plugin
+#               harnesses get room for their seeds: 70 KB, 100 KB for
+#               vmcore, 400 KB for xlate-input)
 #   -w WORKDIR  corpora, fixtures and findings (default /tmp/vmscope-fuzz)
 #   -p          run the harnesses in parallel (one process each)
-#   HARNESS     elf kdump flat split (default: all four)
+#   HARNESS     elf kdump flat split walk walk-arm64 xlate vmcore symfile
+#               xlate-input (default: all)
 #
 # Run from the build directory of `./configure CC=clang --enable-fuzz && make`
 # (the harnesses are tests/fuzz/fuzz-*); FUZZ_BIN=DIR and MKDUMP=PATH
-# override where the harnesses and the fixture writer are.  Findings
+# override where the harnesses and the fixture writer are.  The seeds of the
+# harnesses past the readers come from tests/fuzz/gen-seeds.py (python3).  Findings
 # (crash-*, leak-*, timeout-*, oom-*) land in WORKDIR/findings/HARNESS/;
 # replay one with `tests/fuzz/fuzz-HARNESS FILE`, or under gcc with
 # `tests/fuzz/replay-HARNESS FILE`.  Exit status 1 when anything was found.
@@ -36,7 +40,7 @@ while getopts n:l:w:p opt; do
 	esac
 done
 shift $((OPTIND - 1))
-harnesses=${*:-elf kdump flat split}
+harnesses=${*:-elf kdump flat split walk walk-arm64 xlate vmcore symfile xlate-input}
 
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${FUZZ_BIN:-./tests/fuzz}
@@ -108,7 +112,16 @@ le32() {
 }
 size_of() { wc -c <"$1" | tr -d ' '; }
 
-for h in elf kdump flat split; do mkdir -p "$work/corpus/$h" "$work/findings/$h"; done
+for h in elf kdump flat split walk walk-arm64 xlate vmcore symfile xlate-input; do
+	mkdir -p "$work/corpus/$h" "$work/findings/$h"
+done
+python3 "$srcdir/tests/fuzz/gen-seeds.py" "$work/corpus" walk walk-arm64 xlate vmcore symfile \
+	xlate-input
+for h in $harnesses; do	# the saved findings and deep inputs too
+	if [ -d "$srcdir/tests/fuzz/regress/$h" ]; then
+		cp "$srcdir/tests/fuzz/regress/$h"/* "$work/corpus/$h/"
+	fi
+done
 for f in "$small"/*.vmcore "$fix"/*.vmcore; do cp "$f" "$work/corpus/elf/"; done
 for f in "$small"/*.kdump "$fix"/*.kdump; do cp "$f" "$work/corpus/kdump/"; done
 # Flattened: the record stream alone (the harness supplies the header), and
@@ -134,7 +147,15 @@ run_one() {
 	h=$1
 	log=$work/fuzz-$h.log
 	len=$max_len
-	[ -n "$len" ] || { [ "$h" = kdump ] && len=16384 || len=32768; }
+	if [ -z "$len" ]; then
+		case $h in
+		kdump) len=16384 ;;
+		elf|flat|split) len=32768 ;;
+		vmcore) len=100000 ;;
+		xlate-input) len=400000 ;;
+		*) len=70000 ;;
+		esac
+	fi
 	# -malloc_limit_mb: inputs are at most MAX_LEN bytes, so any single
 	# allocation of 256 MiB is one the readers failed to bound by the file.
 	"$bin/fuzz-$h" -runs="$runs" -max_len="$len" -timeout=10 \
@@ -156,7 +177,7 @@ for h in $harnesses; do
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
 	n=$(find "$work/findings/$h" -type f | wc -l | tr -d ' ')
-	printf 'fuzz-%-6s %10s executions  %-10s findings: %s\n' "$h" "${execs:-?}" "$cov" "$n"
+	printf 'fuzz-%-11s %10s executions  %-10s findings: %s\n' "$h" "${execs:-?}" "$cov" "$n"
 	if [ "$n" -gt 0 ]; then
 		found=1
 		find "$work/findings/$h" -type f | sed 's/^/    /'

@@ -1,0 +1,5 @@
+/* The vmemmap plugin compiled into the fuzz harness (fuzz-vmcore.c) under its
+ * own entry name: every plugin exports vms_plugin_entry, so each one gets a
+ * translation unit of its own. */
+#define vms_plugin_entry fuzz_plugin_entry_vmemmap
+#include "../../plugins/vmemmap.c"
