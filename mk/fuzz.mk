@@ -55,7 +55,7 @@ tests_fuzz_replay_vmcore_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-vmcore.c 
 tests_fuzz_replay_vmcore_LDADD = libvmscope-internal.la
 tests_fuzz_replay_vmcore_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_INSTR)
 TESTS += tests/fuzz/replay.sh
-EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run.sh tests/fuzz/README.md tests/fuzz/gen-seeds.py \
+EXTRA_DIST += tests/fuzz/fmem.h tests/fuzz/replay.sh tests/fuzz/run.sh tests/fuzz/README.md tests/fuzz/gen-seeds.py \
 	tests/fuzz/regress
 
 if ENABLE_FUZZ

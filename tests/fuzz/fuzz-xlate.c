@@ -23,6 +23,7 @@
 
 #include <vmscope/analyzer.h>
 #include "layout-priv.h"
+#include "fmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,17 +41,9 @@ struct fmem {
 
 static vms_error *fread_phys(void *ctx, uint64_t pa, void *buf, size_t len, unsigned int flags)
 {
-	struct fmem *f = ctx;
+	const struct fmem *f = ctx;
 
-	if (pa >= f->len || len > f->len - pa) {
-		if (flags & VMS_READ_ZERO_FILL) {
-			memset(buf, 0, len);
-			return NULL;
-		}
-		return vms_error_create(VMS_ERR_NODATA, "outside");
-	}
-	memcpy(buf, f->m + pa, len);
-	return NULL;
+	return fmem_read(f->m, f->len, pa, buf, len, flags);
 }
 
 static const char *x86_vmci(const struct fmem *f, const char *key)
