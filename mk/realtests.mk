@@ -16,4 +16,4 @@ CLEANFILES += tests/real-ensure.log
 # What tests/real-ensure.sh runs (tests/real/README.md describes it).
 EXTRA_DIST += tests/real/README.md tests/real/make-real-dumps.sh \
 	tests/real/guest-init.sh tests/real/qmp.py tests/real/truth.py \
-	tests/real/elf-phdr-front.py
+	tests/real/elf-phdr-front.py tests/real/lib.sh

@@ -46,43 +46,15 @@ SRC_PKG=linux-source-6.1
 KASAN_BUG=READ_AFTER_FREE
 T0=$(date +%s)
 
-log() { printf '[make-kasan-dumps %4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-QEMU_PIDS=()
-TMP_DIRS=()
-# shellcheck disable=SC2317  # invoked through trap
-cleanup() {
-	local rc=$? p
-	for p in "${QEMU_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${QEMU_PIDS[@]}"; do
-		timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null || true
-	done
-	for p in "${TMP_DIRS[@]}"; do rm -rf "$p"; done
-	[ "$rc" -ne 0 ] && log "FAILED (exit $rc); nothing half-made is kept"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+PROG=make-kasan-dumps
+FAILED_NOTE="nothing half-made is kept"
+# shellcheck source=tests/real/lib.sh
+. "$HERE/lib.sh"
 
 timing() { printf '%s\t%s\t%s\n' "$1" "$2" "$(date -u +%FT%TZ)" >>"$CACHE/timings.tsv"; }
 
 HOST_PKGS="qemu-system-x86 qemu-system-arm busybox-static python3-libkdumpfile xz-utils cpio \
 bc bison flex libelf-dev libssl-dev make gcc gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu"
-ensure_host_packages() {
-	local missing="" p
-	for p in $HOST_PKGS; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-	[ "${VMSCOPE_REAL_NO_INSTALL:-0}" = 1 ] && die "missing packages:$missing"
-	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root to install them)"
-	log "installing:$missing"
-	timeout 600 apt-get update -q >/dev/null || die "apt-get update failed"
-	# shellcheck disable=SC2086
-	timeout 900 apt-get install -y -q --no-install-recommends $missing >/dev/null ||
-		die "apt-get install$missing failed"
-}
 
 fetch_source() {
 	local dir=$CACHE/src tmp t

@@ -27,51 +27,13 @@ QMP_TIMEOUT=180
 MDF_TIMEOUT=300
 T0=$(date +%s)
 
-log() { printf '[make-real-dumps %4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-# ------------------------------------------------------------------ cleanup
-QEMU_PIDS=()
-TMP_DIRS=()
-# shellcheck disable=SC2317  # invoked through trap
-cleanup() {
-	local rc=$?
-	local p
-	for p in "${QEMU_PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${QEMU_PIDS[@]}"; do
-		# p is timeout(1); a QEMU stuck in a dump may outlive it, so
-		# its child gets the KILL too.
-		timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null ||
-			{ pkill -KILL -P "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; } || true
-	done
-	for p in "${TMP_DIRS[@]}"; do
-		rm -rf "$p"
-	done
-	if [ "$rc" -ne 0 ]; then
-		log "FAILED (exit $rc); partial boots are not kept, completed ones stay in $OUT"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+PROG=make-real-dumps
+FAILED_NOTE="partial boots are not kept, completed ones stay in $OUT"
+# shellcheck source=tests/real/lib.sh
+. "$HERE/lib.sh"
 
 # ------------------------------------------------------------------ tools
 HOST_PKGS="qemu-system-x86 qemu-system-arm qemu-user busybox-static makedumpfile python3-libkdumpfile python3-drgn xz-utils cpio binutils"
-ensure_host_packages() {
-	local missing="" p
-	for p in $HOST_PKGS; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-	[ "${VMSCOPE_REAL_NO_INSTALL:-0}" = 1 ] && die "missing packages:$missing"
-	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root to install them)"
-	log "installing:$missing"
-	timeout 600 apt-get update -q >/dev/null || die "apt-get update failed"
-	# shellcheck disable=SC2086
-	timeout 900 apt-get install -y -q --no-install-recommends $missing >/dev/null || die "apt-get install$missing failed"
-}
 
 # private arm64 apt state, leaving the machine's own apt state untouched
 ARM_APT=$CACHE/apt-arm64
